@@ -1,0 +1,49 @@
+//===- XfAttrs.td - xf attributes and types --------------------*- tablegen -*-===//
+//
+// Mask kinds of the attention op, KV-cache layouts, and the typed KV-cache.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef XF_DIALECT_XFATTRS_TD
+#define XF_DIALECT_XFATTRS_TD
+
+include "dialect/XfDialect.td"
+
+def Xf_MaskKind : I32EnumAttr<"MaskKind", "structured attention mask", [
+    I32EnumAttrCase<"none", 0>,
+    I32EnumAttrCase<"causal", 1>
+  ]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::xf";
+}
+def Xf_MaskKindAttr : EnumAttr<Xf_Dialect, Xf_MaskKind, "mask">;
+
+def Xf_CacheLayout : I32EnumAttr<"CacheLayout", "KV-cache layout", [
+    I32EnumAttrCase<"contiguous", 0>,
+    I32EnumAttrCase<"ring", 1>
+  ]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::xf";
+}
+def Xf_CacheLayoutAttr : EnumAttr<Xf_Dialect, Xf_CacheLayout, "cache_layout">;
+
+def Xf_KVCacheType : TypeDef<Xf_Dialect, "KVCache"> {
+  let mnemonic = "kv_cache";
+  let summary = "per-layer key or value cache";
+  let description = [{
+    Holds `capacity` positions of `heads` x `head_dim` elements for every
+    sequence of the batch (batch is dynamic). Memory layout [batch, heads,
+    capacity, head_dim].
+
+    ```mlir
+    !xf.kv_cache<contiguous, 4, 64, 16, f32>
+    ```
+  }];
+  let parameters = (ins "CacheLayout":$layout, "int64_t":$heads,
+                        "int64_t":$capacity, "int64_t":$headDim,
+                        "Type":$elementType);
+  let assemblyFormat = "`<` $layout `,` $heads `,` $capacity `,` $headDim `,` $elementType `>`";
+  let genVerifyDecl = 1;
+}
+
+#endif // XF_DIALECT_XFATTRS_TD

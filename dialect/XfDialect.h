@@ -1,0 +1,52 @@
+//===- XfDialect.h - the xf dialect -----------------------------*- C++ -*-===//
+//
+// The one header to include for the xf dialect: dialect, enums, types, ops.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef XF_DIALECT_XFDIALECT_H
+#define XF_DIALECT_XFDIALECT_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "dialect/XfDialect.h.inc"
+#include "dialect/XfEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialect/XfAttrs.h.inc"
+#define GET_TYPEDEF_CLASSES
+#include "dialect/XfTypes.h.inc"
+#define GET_OP_CLASSES
+#include "dialect/XfOps.h.inc"
+
+namespace mlir::xf {
+
+/// Name of the module attribute that holds the model's facts.
+constexpr llvm::StringLiteral kModelAttrName = "xf.model";
+/// Marks a function made by kernel outlining.
+constexpr llvm::StringLiteral kKernelAttrName = "xf.kernel";
+
+/// The model facts the runtime needs, read from `xf.model`.
+struct ModelInfo {
+  std::string kind;            // "decoder" (encoder, encoder-decoder later)
+  int64_t vocabSize = 0;
+  int64_t hiddenSize = 0;
+  int64_t maxSeq = 0;
+  std::vector<int64_t> eosTokenIds;
+  std::string checkpoint;
+};
+
+/// Reads `xf.model` from a module; emits an error at the module and fails if
+/// it is missing or malformed.
+FailureOr<ModelInfo> getModelInfo(ModuleOp module);
+
+} // namespace mlir::xf
+
+#endif // XF_DIALECT_XFDIALECT_H

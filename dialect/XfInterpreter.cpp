@@ -1,0 +1,438 @@
+//===- XfInterpreter.cpp - reference interpreter of xf ----------*- C++ -*-===//
+//
+// Each op is evaluated with plain loops in float32 arithmetic
+// where the model does (accumulations in float), written for clarity, not
+// speed. Shapes are checked at run time against the static parts of types.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialect/XfInterpreter.h"
+
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+using namespace mlir;
+using namespace mlir::xf;
+
+int64_t HostTensor::numel() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+HostTensor HostTensor::zerosF32(std::vector<int64_t> shape) {
+  HostTensor t;
+  t.shape = std::move(shape);
+  t.f32.assign(t.numel(), 0.0f);
+  return t;
+}
+HostTensor HostTensor::zerosI64(std::vector<int64_t> shape) {
+  HostTensor t;
+  t.shape = std::move(shape);
+  t.isInt = true;
+  t.i64.assign(t.numel(), 0);
+  return t;
+}
+RtValue RtValue::ofTensor(HostTensor t) {
+  RtValue v;
+  v.kind = Kind::Tensor;
+  v.tensor = std::move(t);
+  return v;
+}
+RtValue RtValue::ofIndex(int64_t i) {
+  RtValue v;
+  v.kind = Kind::Index;
+  v.index = i;
+  return v;
+}
+RtValue RtValue::ofCache(KVCacheType type, int64_t batch) {
+  RtValue v;
+  v.kind = Kind::Cache;
+  v.cache = std::make_shared<HostTensor>(HostTensor::zerosF32(
+      {batch, type.getHeads(), type.getCapacity(), type.getHeadDim()}));
+  return v;
+}
+
+ParamProvider mlir::xf::randomParams(uint64_t seed) {
+  return [seed](ParamOp op) -> FailureOr<HostTensor> {
+    auto type = cast<RankedTensorType>(op.getType());
+    HostTensor t = HostTensor::zerosF32(
+        std::vector<int64_t>(type.getShape().begin(), type.getShape().end()));
+    std::seed_seq seq{seed, (uint64_t)llvm::hash_value(op.getKey())};
+    std::mt19937_64 gen(seq);
+    std::normal_distribution<float> normal(0.0f, 0.3f);
+    bool isGamma = op.getName().ends_with("ln_1.weight") ||
+                   op.getName().ends_with("ln_2.weight") ||
+                   op.getName().ends_with("ln_f.weight");
+    for (float &x : t.f32)
+      x = (isGamma ? 1.0f : 0.0f) + normal(gen);
+    return t;
+  };
+}
+
+double mlir::xf::relativeL2(const HostTensor &a, const HostTensor &b) {
+  if (a.shape != b.shape || a.f32.size() != b.f32.size())
+    return std::numeric_limits<double>::infinity();
+  double num = 0, den = 0;
+  for (size_t i = 0; i < a.f32.size(); ++i) {
+    double d = (double)a.f32[i] - (double)b.f32[i];
+    num += d * d;
+    den += (double)b.f32[i] * b.f32[i];
+  }
+  return den == 0 ? std::sqrt(num) : std::sqrt(num / den);
+}
+
+namespace {
+
+std::vector<int64_t> stridesOf(const std::vector<int64_t> &shape) {
+  std::vector<int64_t> s(shape.size(), 1);
+  for (int64_t i = (int64_t)shape.size() - 2; i >= 0; --i)
+    s[i] = s[i + 1] * shape[i + 1];
+  return s;
+}
+
+class Evaluator {
+public:
+  explicit Evaluator(const ParamProvider &params) : params(params) {}
+
+  FailureOr<std::vector<RtValue>> run(func::FuncOp func, ArrayRef<RtValue> args) {
+    if (func.isExternal())
+      return func.emitError("interpreter: function has no body"), failure();
+    Block &body = func.getBody().front();
+    if (args.size() != body.getNumArguments())
+      return func.emitError("interpreter: expected ")
+                 << body.getNumArguments() << " arguments, got " << args.size(),
+             failure();
+    llvm::DenseMap<Value, RtValue> env;
+    for (auto [arg, v] : llvm::zip(body.getArguments(), args))
+      env[arg] = v;
+    for (Operation &op : body) {
+      if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+        std::vector<RtValue> out;
+        for (Value v : ret.getOperands())
+          out.push_back(env.lookup(v));
+        return out;
+      }
+      SmallVector<RtValue> in;
+      for (Value v : op.getOperands())
+        in.push_back(env.lookup(v));
+      auto res = eval(op, in);
+      if (failed(res))
+        return failure();
+      if (res->size() != op.getNumResults())
+        return op.emitError("interpreter: result count mismatch"), failure();
+      for (auto [r, v] : llvm::zip(op.getResults(), *res)) {
+        if (failed(checkType(&op, r.getType(), v)))
+          return failure();
+        env[r] = std::move(v);
+      }
+    }
+    return func.emitError("interpreter: missing return"), failure();
+  }
+
+private:
+  const ParamProvider &params;
+
+  LogicalResult checkType(Operation *op, Type type, const RtValue &v) {
+    auto t = dyn_cast<RankedTensorType>(type);
+    if (!t)
+      return success();
+    if (v.kind != RtValue::Kind::Tensor || (int64_t)v.tensor.shape.size() != t.getRank())
+      return op->emitError("interpreter: result rank does not match its type");
+    for (int64_t i = 0; i < t.getRank(); ++i)
+      if (!t.isDynamicDim(i) && t.getDimSize(i) != v.tensor.shape[i])
+        return op->emitError("interpreter: result dim ")
+               << i << " is " << v.tensor.shape[i] << ", type says "
+               << t.getDimSize(i);
+    return success();
+  }
+
+  using Results = FailureOr<SmallVector<RtValue>>;
+  static Results one(HostTensor t) {
+    SmallVector<RtValue> r;
+    r.push_back(RtValue::ofTensor(std::move(t)));
+    return r;
+  }
+
+  Results eval(Operation &op, ArrayRef<RtValue> in) {
+    return llvm::TypeSwitch<Operation *, Results>(&op)
+        .Case([&](ParamOp p) -> Results {
+          auto t = params(p);
+          if (failed(t))
+            return failure();
+          return one(std::move(*t));
+        })
+        .Case([&](PositionIdsOp p) {
+          const HostTensor &ids = in[0].tensor;
+          int64_t off = p.getOffset() ? in[1].index : 0;
+          HostTensor out = HostTensor::zerosI64(ids.shape);
+          for (int64_t b = 0; b < ids.shape[0]; ++b)
+            for (int64_t s = 0; s < ids.shape[1]; ++s)
+              out.i64[b * ids.shape[1] + s] = off + s;
+          return one(std::move(out));
+        })
+        .Case([&](EmbeddingOp e) -> Results {
+          const HostTensor &table = in[0].tensor, &ids = in[1].tensor;
+          int64_t d = table.shape[1];
+          std::vector<int64_t> shape = ids.shape;
+          shape.push_back(d);
+          HostTensor out = HostTensor::zerosF32(shape);
+          for (int64_t i = 0; i < ids.numel(); ++i) {
+            int64_t id = ids.i64[i];
+            if (id < 0 || id >= table.shape[0])
+              return e.emitError("interpreter: id ") << id << " out of range",
+                     failure();
+            std::copy_n(&table.f32[id * d], d, &out.f32[i * d]);
+          }
+          return one(std::move(out));
+        })
+        .Case([&](LinearOp l) {
+          const HostTensor &x = in[0].tensor, &w = in[1].tensor;
+          bool tw = l.getTransposeW();
+          int64_t k = x.shape.back(), n = tw ? w.shape[0] : w.shape[1];
+          int64_t m = x.numel() / k;
+          std::vector<int64_t> shape = x.shape;
+          shape.back() = n;
+          HostTensor out = HostTensor::zerosF32(shape);
+          for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = 0; j < n; ++j) {
+              float acc = 0;
+              for (int64_t r = 0; r < k; ++r)
+                acc += x.f32[i * k + r] * (tw ? w.f32[j * k + r] : w.f32[r * n + j]);
+              if (l.getBias())
+                acc += in[2].tensor.f32[j];
+              out.f32[i * n + j] = acc;
+            }
+          return one(std::move(out));
+        })
+        .Case([&](MatmulOp) {
+          const HostTensor &a = in[0].tensor, &b = in[1].tensor;
+          size_t r = a.shape.size();
+          int64_t m = a.shape[r - 2], k = a.shape[r - 1], n = b.shape[r - 1];
+          int64_t batch = a.numel() / (m * k);
+          std::vector<int64_t> shape = a.shape;
+          shape[r - 1] = n;
+          HostTensor out = HostTensor::zerosF32(shape);
+          for (int64_t bi = 0; bi < batch; ++bi)
+            for (int64_t i = 0; i < m; ++i)
+              for (int64_t j = 0; j < n; ++j) {
+                float acc = 0;
+                for (int64_t t = 0; t < k; ++t)
+                  acc += a.f32[bi * m * k + i * k + t] * b.f32[bi * k * n + t * n + j];
+                out.f32[bi * m * n + i * n + j] = acc;
+              }
+          return one(std::move(out));
+        })
+        .Case([&](AddOp) { return binary(in, [](float a, float b) { return a + b; }); })
+        .Case([&](MulOp) { return binary(in, [](float a, float b) { return a * b; }); })
+        .Case([&](ScaleOp s) {
+          HostTensor out = in[0].tensor;
+          float f = s.getFactor().convertToFloat();
+          for (float &x : out.f32)
+            x *= f;
+          return one(std::move(out));
+        })
+        .Case([&](LayerNormOp ln) {
+          HostTensor out = in[0].tensor;
+          const HostTensor &g = in[1].tensor, &b = in[2].tensor;
+          int64_t d = out.shape.back();
+          float eps = ln.getEpsilon().convertToFloat();
+          for (int64_t row = 0; row < out.numel() / d; ++row) {
+            float *x = &out.f32[row * d];
+            float mean = 0, var = 0;
+            for (int64_t i = 0; i < d; ++i)
+              mean += x[i];
+            mean /= d;
+            for (int64_t i = 0; i < d; ++i)
+              var += (x[i] - mean) * (x[i] - mean);
+            var /= d;
+            float inv = 1.0f / std::sqrt(var + eps);
+            for (int64_t i = 0; i < d; ++i)
+              x[i] = (x[i] - mean) * inv * g.f32[i] + b.f32[i];
+          }
+          return one(std::move(out));
+        })
+        .Case([&](SoftmaxOp) {
+          HostTensor out = in[0].tensor;
+          int64_t d = out.shape.back();
+          for (int64_t row = 0; row < out.numel() / d; ++row)
+            softmaxRow(&out.f32[row * d], d);
+          return one(std::move(out));
+        })
+        .Case([&](GeluOp g) {
+          HostTensor out = in[0].tensor;
+          bool tanhApprox = g.getApproximate() == "tanh";
+          for (float &x : out.f32) {
+            if (tanhApprox)
+              x = 0.5f * x * (1.0f + std::tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
+            else
+              x = 0.5f * x * (1.0f + std::erf(x * 0.7071067811865476f));
+          }
+          return one(std::move(out));
+        })
+        .Case([&](ReshapeOp r) {
+          HostTensor out = in[0].tensor;
+          auto t = cast<RankedTensorType>(r.getType());
+          std::vector<int64_t> shape;
+          for (int64_t i = 0; i < t.getRank(); ++i)
+            shape.push_back(t.isDynamicDim(i) ? out.shape[i] : t.getDimSize(i));
+          out.shape = shape;
+          return one(std::move(out));
+        })
+        .Case([&](TransposeOp t) {
+          const HostTensor &x = in[0].tensor;
+          ArrayRef<int64_t> perm = t.getPermutation();
+          std::vector<int64_t> shape;
+          for (int64_t p : perm)
+            shape.push_back(x.shape[p]);
+          HostTensor out = HostTensor::zerosF32(shape);
+          auto xs = stridesOf(x.shape);
+          std::vector<int64_t> idx(shape.size(), 0);
+          for (int64_t lin = 0; lin < out.numel(); ++lin) {
+            int64_t rem = lin, src = 0;
+            auto os = stridesOf(shape);
+            for (size_t d = 0; d < shape.size(); ++d) {
+              int64_t i = rem / os[d];
+              rem %= os[d];
+              src += i * xs[perm[d]];
+            }
+            out.f32[lin] = x.f32[src];
+          }
+          return one(std::move(out));
+        })
+        .Case([&](SliceOp s) {
+          const HostTensor &x = in[0].tensor;
+          int64_t axis = s.getAxis(), start = s.getStart(), size = s.getSize();
+          std::vector<int64_t> shape = x.shape;
+          shape[axis] = size;
+          HostTensor out = HostTensor::zerosF32(shape);
+          int64_t inner = 1;
+          for (size_t d = axis + 1; d < x.shape.size(); ++d)
+            inner *= x.shape[d];
+          int64_t outer = x.numel() / (inner * x.shape[axis]);
+          for (int64_t o = 0; o < outer; ++o)
+            std::copy_n(&x.f32[(o * x.shape[axis] + start) * inner], size * inner,
+                        &out.f32[o * size * inner]);
+          return one(std::move(out));
+        })
+        .Case([&](CausalMaskOp) {
+          int64_t s = in[0].tensor.shape[1];
+          HostTensor out = HostTensor::zerosF32({s, s});
+          for (int64_t i = 0; i < s; ++i)
+            for (int64_t j = i + 1; j < s; ++j)
+              out.f32[i * s + j] = std::numeric_limits<float>::lowest();
+          return one(std::move(out));
+        })
+        .Case([&](AttentionOp a) { return attention(a, in); })
+        .Case([&](CacheAppendOp c) -> Results {
+          HostTensor &cache = *in[0].cache;
+          int64_t pos = in[1].index;
+          const HostTensor &u = in[2].tensor;
+          int64_t b = u.shape[0], h = u.shape[1], s = u.shape[2], d = u.shape[3];
+          int64_t cap = cache.shape[2];
+          if (b != cache.shape[0] || pos < 0 || pos + s > cap)
+            return c.emitError("interpreter: cache write [")
+                       << pos << ", " << pos + s << ") exceeds capacity " << cap,
+                   failure();
+          for (int64_t bi = 0; bi < b; ++bi)
+            for (int64_t hi = 0; hi < h; ++hi)
+              for (int64_t si = 0; si < s; ++si)
+                std::copy_n(&u.f32[((bi * h + hi) * s + si) * d], d,
+                            &cache.f32[((bi * h + hi) * cap + pos + si) * d]);
+          int64_t len = pos + s;
+          HostTensor out = HostTensor::zerosF32({b, h, len, d});
+          for (int64_t bi = 0; bi < b; ++bi)
+            for (int64_t hi = 0; hi < h; ++hi)
+              std::copy_n(&cache.f32[(bi * h + hi) * cap * d], len * d,
+                          &out.f32[(bi * h + hi) * len * d]);
+          return one(std::move(out));
+        })
+        .Case([&](func::CallOp call) -> Results {
+          auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+              call, call.getCalleeAttr());
+          if (!callee)
+            return call.emitError("interpreter: unknown callee"), failure();
+          Evaluator inner(params);
+          auto res = inner.run(callee, in);
+          if (failed(res))
+            return failure();
+          return SmallVector<RtValue>(res->begin(), res->end());
+        })
+        .Default([&](Operation *o) -> Results {
+          return o->emitError("interpreter: unhandled op '")
+                     << o->getName() << "'",
+                 failure();
+        });
+  }
+
+  static void softmaxRow(float *x, int64_t d) {
+    float mx = -std::numeric_limits<float>::infinity();
+    for (int64_t i = 0; i < d; ++i)
+      mx = std::max(mx, x[i]);
+    float sum = 0;
+    for (int64_t i = 0; i < d; ++i) {
+      x[i] = std::exp(x[i] - mx);
+      sum += x[i];
+    }
+    for (int64_t i = 0; i < d; ++i)
+      x[i] /= sum;
+  }
+
+  template <typename F>
+  static Results binary(ArrayRef<RtValue> in, F f) {
+    HostTensor out = in[0].tensor;
+    const HostTensor &r = in[1].tensor;
+    int64_t rn = r.numel();
+    for (int64_t i = 0; i < out.numel(); ++i)
+      out.f32[i] = f(out.f32[i], r.f32[i % rn]);
+    return one(std::move(out));
+  }
+
+  Results attention(AttentionOp a, ArrayRef<RtValue> in) {
+    const HostTensor &q = in[0].tensor, &k = in[1].tensor, &v = in[2].tensor;
+    const HostTensor *mask = a.getMask() ? &in[3].tensor : nullptr;
+    int64_t B = q.shape[0], H = q.shape[1], Sq = q.shape[2], D = q.shape[3];
+    int64_t Sk = k.shape[2], Dv = v.shape[3];
+    float scale = a.getScale().convertToFloat();
+    bool causal = a.getMaskKind() == MaskKind::causal;
+    HostTensor out = HostTensor::zerosF32({B, H, Sq, Dv});
+    std::vector<float> s(Sk);
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t h = 0; h < H; ++h)
+        for (int64_t i = 0; i < Sq; ++i) {
+          const float *qi = &q.f32[((b * H + h) * Sq + i) * D];
+          for (int64_t j = 0; j < Sk; ++j) {
+            const float *kj = &k.f32[((b * H + h) * Sk + j) * D];
+            float acc = 0;
+            for (int64_t t = 0; t < D; ++t)
+              acc += qi[t] * kj[t];
+            acc *= scale;
+            if (mask)
+              acc += mask->f32[i * Sk + j];
+            if (causal && j > i + (Sk - Sq))
+              acc = -std::numeric_limits<float>::infinity();
+            s[j] = acc;
+          }
+          softmaxRow(s.data(), Sk);
+          float *o = &out.f32[((b * H + h) * Sq + i) * Dv];
+          for (int64_t j = 0; j < Sk; ++j)
+            for (int64_t t = 0; t < Dv; ++t)
+              o[t] += s[j] * v.f32[((b * H + h) * Sk + j) * Dv + t];
+        }
+    return one(std::move(out));
+  }
+};
+
+} // namespace
+
+FailureOr<std::vector<RtValue>> mlir::xf::interpret(func::FuncOp func,
+                                                    ArrayRef<RtValue> args,
+                                                    const ParamProvider &params) {
+  Evaluator ev(params);
+  return ev.run(func, args);
+}

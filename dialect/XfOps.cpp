@@ -1,0 +1,327 @@
+//===- XfOps.cpp - xf op verifiers ------------------------------*- C++ -*-===//
+//
+// Verifiers for the xf ops: each checks ranks, shapes and element types and
+// names what is wrong. Dimensions compare as compatible when either is
+// dynamic.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialect/XfDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace mlir::xf;
+
+#define GET_OP_CLASSES
+#include "dialect/XfOps.cpp.inc"
+
+namespace {
+RankedTensorType ranked(Value v) {
+  return dyn_cast<RankedTensorType>(v.getType());
+}
+bool compatible(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+std::string dimStr(int64_t d) {
+  return ShapedType::isDynamic(d) ? "?" : std::to_string(d);
+}
+/// Requires a ranked tensor; emits "<what> must be a ranked tensor".
+LogicalResult requireRanked(Operation *op, Value v, StringRef what,
+                            RankedTensorType &out, int64_t minRank = 0,
+                            int64_t exactRank = -1) {
+  out = ranked(v);
+  if (!out)
+    return op->emitOpError() << what << " must be a ranked tensor";
+  if (exactRank >= 0 && out.getRank() != exactRank)
+    return op->emitOpError() << what << " must have rank " << exactRank
+                             << ", got " << out.getRank();
+  if (out.getRank() < minRank)
+    return op->emitOpError() << what << " must have rank >= " << minRank
+                             << ", got " << out.getRank();
+  return success();
+}
+LogicalResult requireDim(Operation *op, StringRef what, int64_t got,
+                         int64_t want) {
+  if (!compatible(got, want))
+    return op->emitOpError() << what << ": expected " << dimStr(want)
+                             << ", got " << dimStr(got);
+  return success();
+}
+} // namespace
+
+LogicalResult ParamOp::verify() {
+  auto t = cast<RankedTensorType>(getType());
+  if (!t.hasStaticShape())
+    return emitOpError("parameter '") << getName() << "' must have a static shape";
+  if (getKey().empty())
+    return emitOpError("parameter '") << getName() << "' has an empty key";
+  return success();
+}
+
+LogicalResult PositionIdsOp::verify() {
+  RankedTensorType ids;
+  if (failed(requireRanked(*this, getIds(), "ids", ids, 0, 2)))
+    return failure();
+  if (getType() != getIds().getType())
+    return emitOpError("result type must equal the ids type");
+  return success();
+}
+
+LogicalResult EmbeddingOp::verify() {
+  RankedTensorType table, ids, res;
+  if (failed(requireRanked(*this, getTable(), "table", table, 0, 2)) ||
+      failed(requireRanked(*this, getIds(), "ids", ids, 1)) ||
+      failed(requireRanked(*this, getResult(), "result", res)))
+    return failure();
+  if (res.getRank() != ids.getRank() + 1)
+    return emitOpError("result rank must be ids rank + 1, got ")
+           << res.getRank() << " for ids of rank " << ids.getRank();
+  for (int64_t i = 0; i < ids.getRank(); ++i)
+    if (failed(requireDim(*this, "result dim " + std::to_string(i),
+                          res.getDimSize(i), ids.getDimSize(i))))
+      return failure();
+  return requireDim(*this, "result embedding width", res.getShape().back(),
+                    table.getDimSize(1));
+}
+
+LogicalResult LinearOp::verify() {
+  RankedTensorType x, w, res;
+  if (failed(requireRanked(*this, getX(), "x", x, 1)) ||
+      failed(requireRanked(*this, getW(), "w", w, 0, 2)) ||
+      failed(requireRanked(*this, getResult(), "result", res)))
+    return failure();
+  int64_t k = getTransposeW() ? w.getDimSize(1) : w.getDimSize(0);
+  int64_t n = getTransposeW() ? w.getDimSize(0) : w.getDimSize(1);
+  if (!compatible(x.getShape().back(), k))
+    return emitOpError("contraction mismatch: x has ")
+           << dimStr(x.getShape().back()) << " features but w"
+           << (getTransposeW() ? " (transposed)" : "") << " expects " << dimStr(k);
+  if (res.getRank() != x.getRank())
+    return emitOpError("result rank must equal x rank ") << x.getRank();
+  for (int64_t i = 0; i + 1 < x.getRank(); ++i)
+    if (failed(requireDim(*this, "result dim " + std::to_string(i),
+                          res.getDimSize(i), x.getDimSize(i))))
+      return failure();
+  if (failed(requireDim(*this, "result features", res.getShape().back(), n)))
+    return failure();
+  if (Value b = getBias()) {
+    RankedTensorType bt;
+    if (failed(requireRanked(*this, b, "bias", bt, 0, 1)))
+      return failure();
+    return requireDim(*this, "bias length", bt.getDimSize(0), n);
+  }
+  return success();
+}
+
+LogicalResult MatmulOp::verify() {
+  RankedTensorType a, b, res;
+  if (failed(requireRanked(*this, getA(), "a", a, 2)) ||
+      failed(requireRanked(*this, getB(), "b", b, 2)) ||
+      failed(requireRanked(*this, getResult(), "result", res)))
+    return failure();
+  int64_t r = a.getRank();
+  if (b.getRank() != r || res.getRank() != r)
+    return emitOpError("operands and result must have the same rank, got ")
+           << r << ", " << b.getRank() << ", " << res.getRank();
+  for (int64_t i = 0; i + 2 < r; ++i) {
+    if (failed(requireDim(*this, "b batch dim " + std::to_string(i),
+                          b.getDimSize(i), a.getDimSize(i))) ||
+        failed(requireDim(*this, "result batch dim " + std::to_string(i),
+                          res.getDimSize(i), a.getDimSize(i))))
+      return failure();
+  }
+  if (!compatible(a.getDimSize(r - 1), b.getDimSize(r - 2)))
+    return emitOpError("contraction mismatch: a has K = ")
+           << dimStr(a.getDimSize(r - 1)) << ", b has K = "
+           << dimStr(b.getDimSize(r - 2));
+  if (failed(requireDim(*this, "result rows", res.getDimSize(r - 2),
+                        a.getDimSize(r - 2))))
+    return failure();
+  return requireDim(*this, "result columns", res.getDimSize(r - 1),
+                    b.getDimSize(r - 1));
+}
+
+static LogicalResult verifySuffixBroadcast(Operation *op, Value lhs, Value rhs,
+                                           Value result) {
+  auto l = ranked(lhs), r = ranked(rhs);
+  if (!l || !r)
+    return op->emitOpError("operands must be ranked tensors");
+  if (result.getType() != lhs.getType())
+    return op->emitOpError("result type must equal the lhs type");
+  if (r.getRank() > l.getRank())
+    return op->emitOpError("rhs rank ") << r.getRank()
+           << " exceeds lhs rank " << l.getRank();
+  int64_t off = l.getRank() - r.getRank();
+  for (int64_t i = 0; i < r.getRank(); ++i)
+    if (!compatible(r.getDimSize(i), l.getDimSize(off + i)))
+      return op->emitOpError("rhs dim ") << i << " (" << dimStr(r.getDimSize(i))
+             << ") does not broadcast against lhs dim " << off + i << " ("
+             << dimStr(l.getDimSize(off + i)) << ")";
+  return success();
+}
+LogicalResult AddOp::verify() {
+  return verifySuffixBroadcast(*this, getLhs(), getRhs(), getResult());
+}
+LogicalResult MulOp::verify() {
+  return verifySuffixBroadcast(*this, getLhs(), getRhs(), getResult());
+}
+
+LogicalResult LayerNormOp::verify() {
+  RankedTensorType x, g, b;
+  if (failed(requireRanked(*this, getInput(), "input", x, 1)) ||
+      failed(requireRanked(*this, getGamma(), "gamma", g, 0, 1)) ||
+      failed(requireRanked(*this, getBeta(), "beta", b, 0, 1)))
+    return failure();
+  if (getType() != getInput().getType())
+    return emitOpError("result type must equal the input type");
+  if (failed(requireDim(*this, "gamma length", g.getDimSize(0), x.getShape().back())) ||
+      failed(requireDim(*this, "beta length", b.getDimSize(0), x.getShape().back())))
+    return failure();
+  if (!(getEpsilon().convertToFloat() > 0.0f))
+    return emitOpError("epsilon must be positive");
+  return success();
+}
+
+LogicalResult GeluOp::verify() {
+  if (getApproximate() != "tanh" && getApproximate() != "none")
+    return emitOpError("approximate must be \"tanh\" or \"none\", got \"")
+           << getApproximate() << "\"";
+  return success();
+}
+
+LogicalResult ReshapeOp::verify() {
+  RankedTensorType in, out;
+  if (failed(requireRanked(*this, getInput(), "input", in)) ||
+      failed(requireRanked(*this, getResult(), "result", out)))
+    return failure();
+  auto leadingDynamic = [](RankedTensorType t) {
+    int64_t n = 0;
+    while (n < t.getRank() && t.isDynamicDim(n))
+      ++n;
+    return n;
+  };
+  int64_t li = leadingDynamic(in), lo = leadingDynamic(out);
+  if (li != lo)
+    return emitOpError("input and result must have the same number of leading "
+                       "dynamic dimensions, got ") << li << " and " << lo;
+  auto trailing = [](RankedTensorType t, int64_t from) -> int64_t {
+    int64_t p = 1;
+    for (int64_t i = from; i < t.getRank(); ++i) {
+      if (t.isDynamicDim(i))
+        return -1;
+      p *= t.getDimSize(i);
+    }
+    return p;
+  };
+  int64_t pi = trailing(in, li), po = trailing(out, lo);
+  if (pi < 0 || po < 0)
+    return emitOpError("only the leading dimensions may be dynamic");
+  if (pi != po)
+    return emitOpError("trailing element counts differ: ") << pi << " vs " << po;
+  return success();
+}
+
+LogicalResult TransposeOp::verify() {
+  RankedTensorType in, out;
+  if (failed(requireRanked(*this, getInput(), "input", in)) ||
+      failed(requireRanked(*this, getResult(), "result", out)))
+    return failure();
+  ArrayRef<int64_t> perm = getPermutation();
+  if ((int64_t)perm.size() != in.getRank() || out.getRank() != in.getRank())
+    return emitOpError("permutation of size ") << perm.size()
+           << " does not match input rank " << in.getRank();
+  SmallVector<bool> seen(perm.size(), false);
+  for (int64_t p : perm) {
+    if (p < 0 || p >= (int64_t)perm.size() || seen[p])
+      return emitOpError("permutation is not a permutation of 0..")
+             << perm.size() - 1;
+    seen[p] = true;
+  }
+  for (int64_t i = 0; i < out.getRank(); ++i)
+    if (failed(requireDim(*this, "result dim " + std::to_string(i),
+                          out.getDimSize(i), in.getDimSize(perm[i]))))
+      return failure();
+  return success();
+}
+
+LogicalResult SliceOp::verify() {
+  RankedTensorType in, out;
+  if (failed(requireRanked(*this, getInput(), "input", in)) ||
+      failed(requireRanked(*this, getResult(), "result", out)))
+    return failure();
+  int64_t axis = getAxis(), start = getStart(), size = getSize();
+  if (axis < 0 || axis >= in.getRank())
+    return emitOpError("axis ") << axis << " out of range for rank " << in.getRank();
+  if (in.isDynamicDim(axis))
+    return emitOpError("slice axis ") << axis << " must be static";
+  if (start < 0 || size <= 0 || start + size > in.getDimSize(axis))
+    return emitOpError("window [") << start << ", " << start + size
+           << ") exceeds dimension of size " << in.getDimSize(axis);
+  if (out.getRank() != in.getRank())
+    return emitOpError("result rank must equal input rank");
+  for (int64_t i = 0; i < in.getRank(); ++i)
+    if (failed(requireDim(*this, "result dim " + std::to_string(i),
+                          out.getDimSize(i), i == axis ? size : in.getDimSize(i))))
+      return failure();
+  return success();
+}
+
+LogicalResult CausalMaskOp::verify() {
+  RankedTensorType ids, out;
+  if (failed(requireRanked(*this, getIds(), "ids", ids, 0, 2)) ||
+      failed(requireRanked(*this, getResult(), "result", out, 0, 2)))
+    return failure();
+  if (failed(requireDim(*this, "mask rows", out.getDimSize(0), ids.getDimSize(1))) ||
+      failed(requireDim(*this, "mask columns", out.getDimSize(1), ids.getDimSize(1))))
+    return failure();
+  return success();
+}
+
+LogicalResult AttentionOp::verify() {
+  RankedTensorType q, k, v, out;
+  if (failed(requireRanked(*this, getQ(), "q", q, 0, 4)) ||
+      failed(requireRanked(*this, getK(), "k", k, 0, 4)) ||
+      failed(requireRanked(*this, getV(), "v", v, 0, 4)) ||
+      failed(requireRanked(*this, getResult(), "result", out, 0, 4)))
+    return failure();
+  for (int i = 0; i < 2; ++i)
+    if (failed(requireDim(*this, "k dim " + std::to_string(i), k.getDimSize(i), q.getDimSize(i))) ||
+        failed(requireDim(*this, "v dim " + std::to_string(i), v.getDimSize(i), q.getDimSize(i))))
+      return failure();
+  if (failed(requireDim(*this, "k head_dim", k.getDimSize(3), q.getDimSize(3))) ||
+      failed(requireDim(*this, "v keys", v.getDimSize(2), k.getDimSize(2))))
+    return failure();
+  for (int i = 0; i < 3; ++i)
+    if (failed(requireDim(*this, "result dim " + std::to_string(i),
+                          out.getDimSize(i), q.getDimSize(i))))
+      return failure();
+  if (failed(requireDim(*this, "result head_dim", out.getDimSize(3), v.getDimSize(3))))
+    return failure();
+  if (Value m = getMask()) {
+    RankedTensorType mt;
+    if (failed(requireRanked(*this, m, "mask", mt, 0, 2)))
+      return failure();
+    if (failed(requireDim(*this, "mask rows", mt.getDimSize(0), q.getDimSize(2))) ||
+        failed(requireDim(*this, "mask columns", mt.getDimSize(1), k.getDimSize(2))))
+      return failure();
+  }
+  return success();
+}
+
+LogicalResult CacheAppendOp::verify() {
+  auto cache = cast<KVCacheType>(getCache().getType());
+  RankedTensorType upd, out;
+  if (failed(requireRanked(*this, getUpdate(), "update", upd, 0, 4)) ||
+      failed(requireRanked(*this, getResult(), "result", out, 0, 4)))
+    return failure();
+  if (failed(requireDim(*this, "update heads", upd.getDimSize(1), cache.getHeads())) ||
+      failed(requireDim(*this, "update head_dim", upd.getDimSize(3), cache.getHeadDim())) ||
+      failed(requireDim(*this, "result heads", out.getDimSize(1), cache.getHeads())) ||
+      failed(requireDim(*this, "result head_dim", out.getDimSize(3), cache.getHeadDim())) ||
+      failed(requireDim(*this, "result batch", out.getDimSize(0), upd.getDimSize(0))))
+    return failure();
+  return success();
+}

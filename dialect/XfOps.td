@@ -1,0 +1,333 @@
+//===- XfOps.td - xf operations --------------------------------*- tablegen -*-===//
+//
+// The ops of the xf dialect, grouped under banners: parameters, positions and
+// embeddings, linear algebra, normalisation, activations, shape ops, masks,
+// attention, KV-cache. Verifiers live in XfOps.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef XF_DIALECT_XFOPS_TD
+#define XF_DIALECT_XFOPS_TD
+
+include "dialect/XfDialect.td"
+include "dialect/XfAttrs.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/BuiltinAttributes.td"
+include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+
+def Xf_F32Tensor : TensorOf<[F32]>;
+def Xf_I64Tensor : TensorOf<[I64]>;
+
+//===----------------------------------------------------------------------===//
+// Parameters
+//===----------------------------------------------------------------------===//
+
+def Xf_ParamOp : Xf_Op<"param", [Pure]> {
+  let summary = "a model parameter, read from the checkpoint";
+  let description = [{
+    Declares a weight by its canonical `name`, its static type and the `key`
+    of the tensor in the checkpoint. The executable maps the checkpoint at
+    start-up and converts the stored dtype (F32, F16, BF16) to f32 once.
+
+    ```mlir
+    %wte = xf.param "wte" from "transformer.wte.weight" : tensor<101x64xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, StrAttr:$key);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = "$name `from` $key attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Positions and embeddings
+//===----------------------------------------------------------------------===//
+
+def Xf_PositionIdsOp : Xf_Op<"position_ids", [Pure, AllTypesMatch<["ids", "result"]>]> {
+  let summary = "positions of the tokens of each sequence";
+  let description = [{
+    `result[b, s] = offset + s` for ids of shape [batch, seq]. Without an
+    offset the positions start at 0.
+
+    ```mlir
+    %pos = xf.position_ids %ids : tensor<?x?xi64>
+    %pos2 = xf.position_ids %ids offset %start : tensor<?x1xi64>
+    ```
+  }];
+  let arguments = (ins Xf_I64Tensor:$ids, Optional<Index>:$offset);
+  let results = (outs Xf_I64Tensor:$result);
+  let assemblyFormat = "$ids (`offset` $offset^)? attr-dict `:` type($ids)";
+  let hasVerifier = 1;
+}
+
+def Xf_EmbeddingOp : Xf_Op<"embedding", [Pure]> {
+  let summary = "gather rows of an embedding table";
+  let description = [{
+    `result[b, s, :] = table[ids[b, s], :]` with table [vocab, dim].
+
+    ```mlir
+    %x = xf.embedding %wte[%ids] : tensor<101x64xf32>, tensor<?x?xi64> -> tensor<?x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Xf_F32Tensor:$table, Xf_I64Tensor:$ids);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = "$table `[` $ids `]` attr-dict `:` type($table) `,` type($ids) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Linear algebra
+//===----------------------------------------------------------------------===//
+
+def Xf_LinearOp : Xf_Op<"linear", [Pure]> {
+  let summary = "x @ w (+ bias) over the last dimension";
+  let description = [{
+    `x` is [..., K]; `w` is [K, N], or [N, K] with `transpose_w` (the layout of
+    torch.nn.Linear and of a tied lm_head). The optional `bias` is [N].
+
+    ```mlir
+    %y = xf.linear %x, %w : tensor<?x?x64xf32>, tensor<64x192xf32> -> tensor<?x?x192xf32>
+    %l = xf.linear %h, %wte {transpose_w} : tensor<?x?x64xf32>, tensor<101x64xf32> -> tensor<?x?x101xf32>
+    ```
+  }];
+  let arguments = (ins Xf_F32Tensor:$x, Xf_F32Tensor:$w,
+                       Optional<Xf_F32Tensor>:$bias, UnitAttr:$transpose_w);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = [{
+    $x `,` $w (`bias` $bias^)? attr-dict `:` type($x) `,` type($w) (`,` type($bias)^)? `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Xf_MatmulOp : Xf_Op<"matmul", [Pure]> {
+  let summary = "batched matrix product";
+  let description = [{
+    `a` is [..., M, K] and `b` is [..., K, N] with the same leading (batch)
+    dimensions; the result is [..., M, N].
+
+    ```mlir
+    %s = xf.matmul %q, %kt : tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32> -> tensor<?x4x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Xf_F32Tensor:$a, Xf_F32Tensor:$b);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = "$a `,` $b attr-dict `:` type($a) `,` type($b) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+class Xf_ElementwiseBinaryOp<string mnemonic>
+    : Xf_Op<mnemonic, [Pure, AllTypesMatch<["lhs", "result"]>]> {
+  let description = [{
+    `rhs` broadcasts against `lhs` along leading dimensions: its shape is a
+    suffix of `lhs`'s (a bias [N] against [B, S, N], a mask [S, S] against
+    [B, H, S, S]). The result has `lhs`'s type.
+  }];
+  let arguments = (ins Xf_F32Tensor:$lhs, Xf_F32Tensor:$rhs);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
+  let hasVerifier = 1;
+}
+
+def Xf_AddOp : Xf_ElementwiseBinaryOp<"add"> {
+  let summary = "elementwise sum with suffix broadcasting";
+}
+
+def Xf_MulOp : Xf_ElementwiseBinaryOp<"mul"> {
+  let summary = "elementwise product with suffix broadcasting";
+}
+
+def Xf_ScaleOp : Xf_Op<"scale", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "multiply by a constant";
+  let description = [{
+    ```mlir
+    %y = xf.scale %x by 2.500000e-01 : tensor<?x4x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Xf_F32Tensor:$input, F32Attr:$factor);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = "$input `by` $factor attr-dict `:` type($input)";
+}
+
+//===----------------------------------------------------------------------===//
+// Normalisation
+//===----------------------------------------------------------------------===//
+
+def Xf_LayerNormOp : Xf_Op<"layer_norm", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "layer normalisation over the last dimension";
+  let description = [{
+    `(x - mean) / sqrt(var + epsilon) * gamma + beta`, with the biased variance
+    as torch.nn.LayerNorm computes it. gamma and beta are [D].
+
+    ```mlir
+    %y = xf.layer_norm %x, %g, %b eps 1.000000e-05 : tensor<?x?x64xf32>, tensor<64xf32>, tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins Xf_F32Tensor:$input, Xf_F32Tensor:$gamma,
+                       Xf_F32Tensor:$beta, F32Attr:$epsilon);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = "$input `,` $gamma `,` $beta `eps` $epsilon attr-dict `:` type($input) `,` type($gamma) `,` type($beta)";
+  let hasVerifier = 1;
+}
+
+def Xf_SoftmaxOp : Xf_Op<"softmax", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "softmax over the last dimension";
+  let description = [{
+    ```mlir
+    %p = xf.softmax %s : tensor<?x4x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Xf_F32Tensor:$input);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+//===----------------------------------------------------------------------===//
+// Activations
+//===----------------------------------------------------------------------===//
+
+def Xf_GeluOp : Xf_Op<"gelu", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "GELU, exact (erf) or with the tanh approximation";
+  let description = [{
+    With `approximate = "tanh"` this is HF's `gelu_new`:
+    `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`; with `"none"` it is
+    `0.5 x (1 + erf(x / sqrt 2))`.
+
+    ```mlir
+    %y = xf.gelu %x approximate "tanh" : tensor<?x?x256xf32>
+    ```
+  }];
+  let arguments = (ins Xf_F32Tensor:$input, StrAttr:$approximate);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = "$input `approximate` $approximate attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Shape ops
+//===----------------------------------------------------------------------===//
+
+def Xf_ReshapeOp : Xf_Op<"reshape", [Pure]> {
+  let summary = "reshape keeping the leading dynamic dimensions";
+  let description = [{
+    The leading dynamic dimensions (batch, sequence) pass through unchanged;
+    the static trailing dimensions are regrouped (split heads, merge heads).
+    Row-major order of the elements is kept, so this never moves data.
+
+    ```mlir
+    %h = xf.reshape %x : tensor<?x?x64xf32> -> tensor<?x?x4x16xf32>
+    ```
+  }];
+  let arguments = (ins Xf_F32Tensor:$input);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Xf_TransposeOp : Xf_Op<"transpose", [Pure]> {
+  let summary = "permute dimensions";
+  let description = [{
+    `result` dimension i is `input` dimension `permutation[i]`.
+
+    ```mlir
+    %t = xf.transpose %x [0, 2, 1, 3] : tensor<?x?x4x16xf32> -> tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32>
+    ```
+  }];
+  let arguments = (ins Xf_F32Tensor:$input, DenseI64ArrayAttr:$permutation);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = "$input $permutation attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Xf_SliceOp : Xf_Op<"slice", [Pure]> {
+  let summary = "a static window along one static dimension";
+  let description = [{
+    `result = input[..., start : start + size, ...]` along `axis`.
+
+    ```mlir
+    %q = xf.slice %qkv axis 2 [0, 64] : tensor<?x?x192xf32> -> tensor<?x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Xf_F32Tensor:$input, I64Attr:$axis, I64Attr:$start, I64Attr:$size);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = "$input `axis` $axis `[` $start `,` $size `]` attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Masks
+//===----------------------------------------------------------------------===//
+
+def Xf_CausalMaskOp : Xf_Op<"causal_mask", [Pure]> {
+  let summary = "an explicit [seq, seq] causal mask tensor";
+  let description = [{
+    For ids [batch, seq]: `result[i, j] = 0` where `j <= i`, else the lowest
+    f32 (as Hugging Face masks). The mask-specialisation pass replaces its use
+    by an attention op with `mask = causal`, so no [seq, seq] tensor is left.
+
+    ```mlir
+    %m = xf.causal_mask %ids : tensor<?x?xi64> -> tensor<?x?xf32>
+    ```
+  }];
+  let arguments = (ins Xf_I64Tensor:$ids);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = "$ids attr-dict `:` type($ids) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+def Xf_AttentionOp : Xf_Op<"attention", [Pure]> {
+  let summary = "scaled dot-product attention with a structured mask";
+  let description = [{
+    `softmax(scale * q k^T + mask) v` per batch and head. q is [B, H, Sq, D],
+    k and v are [B, H, Sk, D]. `mask_kind = causal` lets query i see keys
+    `j <= i + (Sk - Sq)` (aligned at the end, so one decode query sees every
+    cached key). The optional `mask` operand is a tensor added to the scores
+    ([Sq, Sk], broadcast over batch and heads); mask specialisation removes it.
+
+    ```mlir
+    %o = xf.attention %q, %k, %v mask_kind causal scale 2.500000e-01
+        : tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32>
+    ```
+  }];
+  let arguments = (ins Xf_F32Tensor:$q, Xf_F32Tensor:$k, Xf_F32Tensor:$v,
+                       Optional<Xf_F32Tensor>:$mask, Xf_MaskKindAttr:$mask_kind,
+                       F32Attr:$scale);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v (`mask` `(` $mask^ `:` type($mask) `)`)? `mask_kind` $mask_kind `scale` $scale attr-dict
+    `:` type($q) `,` type($k) `,` type($v) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// KV-cache
+//===----------------------------------------------------------------------===//
+
+def Xf_CacheAppendOp : Xf_Op<"cache_append", [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "write new keys or values into a cache, read back the prefix";
+  let description = [{
+    Writes `update` ([B, H, S, D]) into positions [position, position + S) of
+    `cache` and returns positions [0, position + S) of it as a tensor.
+
+    ```mlir
+    %k_all = xf.cache_append %kc[%pos], %k : !xf.kv_cache<contiguous, 4, 64, 16, f32>, tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32>
+    ```
+  }];
+  let arguments = (ins Xf_KVCacheType:$cache, Index:$position, Xf_F32Tensor:$update);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = "$cache `[` $position `]` `,` $update attr-dict `:` qualified(type($cache)) `,` type($update) `->` type($result)";
+  let hasVerifier = 1;
+  let builders = [OpBuilder<(ins "Value":$cache, "Value":$position, "Value":$update), [{
+    auto t = ::llvm::cast<RankedTensorType>(update.getType());
+    SmallVector<int64_t> shape(t.getShape());
+    shape[2] = ShapedType::kDynamic;
+    build($_builder, $_state, RankedTensorType::get(shape, t.getElementType()), cache, position, update);
+  }]>];
+}
+
+#endif // XF_DIALECT_XFOPS_TD

@@ -1,0 +1,52 @@
+//===- Importer.cpp - checkpoints to xf modules -----------------*- C++ -*-===//
+//
+// Reads config.json, dispatches on model_type to the family's builder, and
+// opens the checkpoint the builder checks every weight against.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontend/Importer.h"
+#include "frontend/GPT2Builder.h"
+
+#include <filesystem>
+
+using namespace mlir;
+using namespace mlir::xf;
+namespace fs = std::filesystem;
+
+OwningOpRef<ModuleOp> mlir::xf::importModel(MLIRContext &context, const std::string &path,
+                                            const ImportOptions &options,
+                                            std::string &error) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    error = "cannot open " + path + ": No such file or directory";
+    return nullptr;
+  }
+  if (!fs::is_directory(path, ec)) {
+    error = path + " is not a Hugging Face model folder (expected a directory "
+                   "with config.json and model.safetensors)";
+    return nullptr;
+  }
+  nlohmann::json config;
+  if (!readers::readJsonFile((fs::path(path) / "config.json").string(), config, error))
+    return nullptr;
+  if (!config.is_object()) {
+    error = path + "/config.json: expected a JSON object";
+    return nullptr;
+  }
+  auto it = config.find("model_type");
+  if (it == config.end() || !it->is_string()) {
+    error = path + "/config.json: missing string field 'model_type'";
+    return nullptr;
+  }
+  std::string modelType = it->get<std::string>();
+  if (modelType != "gpt2") {
+    error = path + "/config.json: model_type '" + modelType +
+            "' is not supported (supported: gpt2)";
+    return nullptr;
+  }
+  auto checkpoint = readers::Checkpoint::open(path, error);
+  if (!checkpoint)
+    return nullptr;
+  return buildGPT2(context, config, *checkpoint, options, error);
+}

@@ -1,0 +1,97 @@
+//===- FuseAttention.cpp - fuse the attention chain -------------*- C++ -*-===//
+//
+// Recognises scaled dot-product attention written op by op, as importers emit
+// it from a checkpoint, and replaces the chain by one xf.attention. The mask
+// stays an operand here; SpecializeMasks turns known masks into attributes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::xf {
+#define GEN_PASS_DEF_FUSEATTENTION
+#include "passes/Passes.h.inc"
+} // namespace mlir::xf
+
+using namespace mlir;
+using namespace mlir::xf;
+
+namespace {
+
+/// True if `v` has exactly one use; otherwise emits a remark on the op that
+/// would have been fused, saying why the chain is not.
+bool singleUseOrRemark(Value v, StringRef what) {
+  if (v.hasOneUse())
+    return true;
+  if (Operation *def = v.getDefiningOp())
+    def->emitRemark("attention not fused: the ")
+        << what << " has " << std::distance(v.use_begin(), v.use_end())
+        << " users, not 1";
+  return false;
+}
+
+/// matmul(softmax([add](([scale])(matmul(q, transpose(k))), mask)), v)
+struct FuseAttentionChain : OpRewritePattern<MatmulOp> {
+  FuseAttentionChain(MLIRContext *ctx, llvm::Statistic &fused)
+      : OpRewritePattern(ctx), fused(fused) {}
+
+  LogicalResult matchAndRewrite(MatmulOp pv, PatternRewriter &rewriter) const override {
+    auto softmax = pv.getA().getDefiningOp<SoftmaxOp>();
+    if (!softmax || cast<RankedTensorType>(pv.getType()).getRank() != 4)
+      return failure();
+    if (!singleUseOrRemark(softmax, "softmax"))
+      return failure();
+    Value scores = softmax.getInput();
+    Value mask;
+    if (auto add = scores.getDefiningOp<AddOp>()) {
+      auto maskType = cast<RankedTensorType>(add.getRhs().getType());
+      if (maskType.getRank() != 2) {
+        add.emitRemark("attention not fused: the mask must be [seq, seq], got rank ")
+            << maskType.getRank();
+        return failure();
+      }
+      if (!singleUseOrRemark(add, "masked score"))
+        return failure();
+      mask = add.getRhs();
+      scores = add.getLhs();
+    }
+    float scale = 1.0f;
+    if (auto sc = scores.getDefiningOp<ScaleOp>()) {
+      if (!singleUseOrRemark(sc, "scaled score"))
+        return failure();
+      scale = sc.getFactor().convertToFloat();
+      scores = sc.getInput();
+    }
+    auto qk = scores.getDefiningOp<MatmulOp>();
+    if (!qk || !singleUseOrRemark(qk, "score matmul"))
+      return failure();
+    auto kt = qk.getB().getDefiningOp<TransposeOp>();
+    if (!kt || kt.getPermutation() != ArrayRef<int64_t>{0, 1, 3, 2})
+      return failure();
+
+    Location loc = rewriter.getFusedLoc({qk.getLoc(), softmax.getLoc(), pv.getLoc()});
+    auto attn = rewriter.create<AttentionOp>(
+        loc, pv.getType(), qk.getA(), kt.getInput(), pv.getB(), mask,
+        MaskKindAttr::get(getContext(), MaskKind::none),
+        rewriter.getF32FloatAttr(scale));
+    rewriter.replaceOp(pv, attn.getResult());
+    ++fused;
+    return success();
+  }
+
+  llvm::Statistic &fused;
+};
+
+struct FuseAttentionPass : xf::impl::FuseAttentionBase<FuseAttentionPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<FuseAttentionChain>(&getContext(), numFused);
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,105 @@
+//===- Passes.td - xf passes -----------------------------------*- tablegen -*-===//
+//
+// The passes of the xf pipeline, grouped by what they work on. The order they
+// run in is described in Pipelines.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef XF_PASSES_PASSES_TD
+#define XF_PASSES_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+//===----------------------------------------------------------------------===//
+// Fusion
+//===----------------------------------------------------------------------===//
+
+def FuseAttention : Pass<"xf-fuse-attention", "ModuleOp"> {
+  let summary = "Fuse matmul, scale, mask add, softmax, matmul into xf.attention";
+  let description = [{
+    Matches `matmul(softmax(add(scale(matmul(q, transpose(k))), mask)), v)`,
+    where the scale and the mask add are optional and `transpose` swaps the
+    last two dimensions of a rank-4 k, and replaces it by one `xf.attention`
+    whose mask is kept as an operand (mask specialisation removes it). Every
+    intermediate must have a single user; otherwise a remark says which one
+    does not and the chain is left alone.
+  }];
+  let dependentDialects = ["::mlir::xf::XfDialect"];
+  let statistics = [
+    Statistic<"numFused", "attention-fused", "Attention chains fused">
+  ];
+}
+
+//===----------------------------------------------------------------------===//
+// Masks
+//===----------------------------------------------------------------------===//
+
+def SpecializeMasks : Pass<"xf-specialize-masks", "ModuleOp"> {
+  let summary = "Turn explicit mask tensors into attention mask attributes";
+  let description = [{
+    An `xf.attention` whose mask operand is an `xf.causal_mask` gets
+    `mask_kind causal` and loses the operand; the [seq, seq] mask tensor is
+    erased when nothing else uses it. Other masks are left alone.
+  }];
+  let dependentDialects = ["::mlir::xf::XfDialect"];
+  let statistics = [
+    Statistic<"numCausal", "masks-causal", "Masks specialised to causal">
+  ];
+}
+
+//===----------------------------------------------------------------------===//
+// KV-cache
+//===----------------------------------------------------------------------===//
+
+def KVCache : Pass<"xf-kv-cache", "ModuleOp"> {
+  let summary = "Split a decoder's forward into prefill and decode with KV-caches";
+  let description = [{
+    For a module whose `xf.model` kind is `decoder`, replaces `@forward(ids)`
+    by `@prefill(ids, caches...)` and `@decode(ids, pos, caches...)`. Every
+    causal `xf.attention` gets one key and one value cache of type
+    `!xf.kv_cache<contiguous, heads, max_seq, head_dim, f32>`: prefill writes
+    the prompt's keys and values at position 0 and attends as before; decode
+    takes one token at position `pos`, appends its key and value, and attends
+    over the cache's first `pos + 1` entries with no mask (one query sees every
+    cached key). Position ids in decode start at `pos`.
+  }];
+  let dependentDialects = ["::mlir::xf::XfDialect", "::mlir::arith::ArithDialect"];
+  let options = [
+    Option<"maxSeq", "max-seq", "int64_t", "0",
+           "Cache capacity (0: the max_seq of xf.model)">
+  ];
+  let statistics = [
+    Statistic<"numCaches", "kv-caches", "Key and value caches created">
+  ];
+}
+
+//===----------------------------------------------------------------------===//
+// Kernels
+//===----------------------------------------------------------------------===//
+
+def OutlineKernels : Pass<"xf-outline-kernels", "ModuleOp"> {
+  let summary = "Move each compute op of the entry points into a kernel function";
+  let description = [{
+    Every xf compute op in a public function becomes a call to a private
+    function marked `xf.kernel` that holds that op alone. Parameters, position
+    ids, reshapes (views) and cache appends stay in the host program.
+  }];
+  let dependentDialects = ["::mlir::xf::XfDialect"];
+  let statistics = [
+    Statistic<"numKernels", "kernels-outlined", "Kernel functions created">
+  ];
+}
+
+def DedupKernels : Pass<"xf-dedup-kernels", "ModuleOp"> {
+  let summary = "Merge structurally identical kernel functions";
+  let description = [{
+    Kernel functions with the same body (op, attributes and types) are merged
+    into the first one; calls are redirected. Identical layers then share one
+    compiled kernel per op shape.
+  }];
+  let statistics = [
+    Statistic<"numRemoved", "kernels-deduplicated", "Duplicate kernels removed">
+  ];
+}
+
+#endif // XF_PASSES_PASSES_TD

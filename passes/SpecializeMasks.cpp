@@ -1,0 +1,65 @@
+//===- SpecializeMasks.cpp - masks become attention attributes --*- C++ -*-===//
+//
+// An attention op whose mask operand is a known mask construction gets the
+// mask as a structured attribute instead, so code generation can turn it into
+// loop bounds and no [seq, seq] tensor is materialised.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::xf {
+#define GEN_PASS_DEF_SPECIALIZEMASKS
+#include "passes/Passes.h.inc"
+} // namespace mlir::xf
+
+using namespace mlir;
+using namespace mlir::xf;
+
+namespace {
+
+/// attention(q, k, v, mask = causal_mask(ids), none) -> attention(q, k, v, causal).
+/// Sound because the mask operand must be [Sq, Sk] at run time and a causal
+/// mask is square, so Sq == Sk and "j <= i" equals the attribute's
+/// "j <= i + (Sk - Sq)".
+struct SpecializeCausalMask : OpRewritePattern<AttentionOp> {
+  SpecializeCausalMask(MLIRContext *ctx, llvm::Statistic &count)
+      : OpRewritePattern(ctx), count(count) {}
+
+  LogicalResult matchAndRewrite(AttentionOp op, PatternRewriter &rewriter) const override {
+    Value mask = op.getMask();
+    if (!mask)
+      return failure();
+    auto causal = mask.getDefiningOp<CausalMaskOp>();
+    if (!causal) {
+      op.emitRemark("mask not specialised: it is not a recognised mask construction");
+      return failure();
+    }
+    if (op.getMaskKind() != MaskKind::none)
+      return failure();
+    auto newOp = rewriter.create<AttentionOp>(
+        op.getLoc(), op.getType(), op.getQ(), op.getK(), op.getV(), Value(),
+        MaskKindAttr::get(getContext(), MaskKind::causal), op.getScaleAttr());
+    rewriter.replaceOp(op, newOp.getResult());
+    if (causal->use_empty())
+      rewriter.eraseOp(causal);
+    ++count;
+    return success();
+  }
+
+  llvm::Statistic &count;
+};
+
+struct SpecializeMasksPass : xf::impl::SpecializeMasksBase<SpecializeMasksPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<SpecializeCausalMask>(&getContext(), numCausal);
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

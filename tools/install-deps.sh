@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs every Debian package that xfc's build, tests and demo need.
+# Idempotent: packages already present are skipped, and apt is not touched when
+# nothing is missing.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  cmake ninja-build ccache g++ pkg-config
+  # MLIR / LLVM 19
+  llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
+  # Halide 14 (built on LLVM 14)
+  libhalide14-0-dev
+  # unit tests, benchmarks
+  googletest libgtest-dev libbenchmark-dev
+  # runtime helpers (header-only)
+  nlohmann-json3-dev libcli11-dev
+  # numeric references
+  python3 python3-torch python3-numpy
+  # libraries the MLIR/LLVM cmake packages expect to find
+  zlib1g-dev libzstd-dev libedit-dev libxml2-dev libcurl4-openssl-dev libffi-dev libncurses-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present" >&2
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
