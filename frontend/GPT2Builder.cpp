@@ -95,7 +95,7 @@ struct ConfigReader {
 
 class GPT2Builder {
 public:
-  GPT2Builder(MLIRContext &ctx, const readers::Checkpoint &ckpt, std::string &error)
+  GPT2Builder(MLIRContext &ctx, const ::xf::readers::Checkpoint &ckpt, std::string &error)
       : ctx(ctx), b(&ctx), ckpt(ckpt), error(error) {}
 
   int64_t layers = 0, dim = 0, heads = 0, positions = 0, vocab = 0, inner = 0;
@@ -161,7 +161,7 @@ public:
 private:
   MLIRContext &ctx;
   OpBuilder b;
-  const readers::Checkpoint &ckpt;
+  const ::xf::readers::Checkpoint &ckpt;
   std::string &error;
 
   Location loc(const std::string &path) {
@@ -188,7 +188,7 @@ private:
   /// float dtype the runtime converts.
   Value param(const std::string &name, std::vector<int64_t> shape, bool prefixed = true) {
     std::string key = prefixed ? prefix + name : name;
-    const readers::TensorInfo *t = ckpt.find(key);
+    const ::xf::readers::TensorInfo *t = ckpt.find(key);
     if (!t) {
       error = ckpt.path() + ": missing tensor '" + key + "'";
       return nullptr;
@@ -204,10 +204,10 @@ private:
               ", the config implies " + str(shape);
       return nullptr;
     }
-    if (t->dtype != readers::DType::F32 && t->dtype != readers::DType::F16 &&
-        t->dtype != readers::DType::BF16) {
+    if (t->dtype != ::xf::readers::DType::F32 && t->dtype != ::xf::readers::DType::F16 &&
+        t->dtype != ::xf::readers::DType::BF16) {
       error = ckpt.path() + ": tensor '" + key + "' has dtype " +
-              readers::dtypeName(t->dtype) + " (supported: F32, F16, BF16)";
+              ::xf::readers::dtypeName(t->dtype) + " (supported: F32, F16, BF16)";
       return nullptr;
     }
     return b.create<ParamOp>(loc(name), act(shape), b.getStringAttr(name),
@@ -286,7 +286,7 @@ public:
 } // namespace
 
 OwningOpRef<ModuleOp> mlir::xf::buildGPT2(MLIRContext &context, const json &config,
-                                          const readers::Checkpoint &checkpoint,
+                                          const ::xf::readers::Checkpoint &checkpoint,
                                           const ImportOptions &options, std::string &error) {
   context.loadDialect<XfDialect, func::FuncDialect>();
   std::string dir = checkpoint.path();

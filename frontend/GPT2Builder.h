@@ -16,7 +16,7 @@
 namespace mlir::xf {
 
 OwningOpRef<ModuleOp> buildGPT2(MLIRContext &context, const nlohmann::json &config,
-                                const readers::Checkpoint &checkpoint,
+                                const ::xf::readers::Checkpoint &checkpoint,
                                 const ImportOptions &options, std::string &error);
 
 } // namespace mlir::xf

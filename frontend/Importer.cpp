@@ -28,7 +28,7 @@ OwningOpRef<ModuleOp> mlir::xf::importModel(MLIRContext &context, const std::str
     return nullptr;
   }
   nlohmann::json config;
-  if (!readers::readJsonFile((fs::path(path) / "config.json").string(), config, error))
+  if (!::xf::readers::readJsonFile((fs::path(path) / "config.json").string(), config, error))
     return nullptr;
   if (!config.is_object()) {
     error = path + "/config.json: expected a JSON object";
@@ -45,7 +45,7 @@ OwningOpRef<ModuleOp> mlir::xf::importModel(MLIRContext &context, const std::str
             "' is not supported (supported: gpt2)";
     return nullptr;
   }
-  auto checkpoint = readers::Checkpoint::open(path, error);
+  auto checkpoint = ::xf::readers::Checkpoint::open(path, error);
   if (!checkpoint)
     return nullptr;
   return buildGPT2(context, config, *checkpoint, options, error);

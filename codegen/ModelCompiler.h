@@ -1,0 +1,33 @@
+//===- ModelCompiler.h - an optimised module to an executable ---*- C++ -*-===//
+//
+// The back half of xfc: compiles every kernel function with Halide (once per
+// distinct kernel), emits the host C++, and links both with the runtime into
+// one executable. The output appears only when everything succeeded.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef XF_CODEGEN_MODELCOMPILER_H
+#define XF_CODEGEN_MODELCOMPILER_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <string>
+
+namespace mlir::xf {
+
+struct ModelCompileOptions {
+  std::string output;      // the executable to write
+  std::string target = "host";
+  std::string weights;     // overrides xf.model's checkpoint when non-empty
+  std::string dumpDir;     // when non-empty: kernels/*.stmt, host.cpp
+  bool verbose = false;    // progress on stderr
+};
+
+/// Compiles `module` (after the pipeline: entry points + kernel functions).
+/// On failure returns false with `error` set, and leaves no output behind.
+bool compileModelToExecutable(ModuleOp module, const ModelCompileOptions &options,
+                              std::string &error);
+
+} // namespace mlir::xf
+
+#endif // XF_CODEGEN_MODELCOMPILER_H

@@ -1,0 +1,54 @@
+//===- Attention.cpp - scaled dot-product attention kernel ------*- C++ -*-===//
+//
+// softmax(scale * q k^T + mask) v per (batch, head, query), with the causal
+// mask as a predicate on the key reduction: keys past `i + (Sk - Sq)` are
+// never computed, and no [Sq, Sk] tensor is ever stored. The CPU schedule
+// runs (query, head) rows in parallel and computes one row of scores at a
+// time.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/halide/KernelEmitters.h"
+
+using namespace Halide;
+
+namespace xf::codegen {
+
+Func emitAttention(const KernelSpec &s, Inputs &in) {
+  ImageParam q = in[0], k = in[1], val = in[2];
+  bool hasMask = in.size() > 3;
+  Var d("d"), j("j"), i("i"), h("h"), b("b"), ih("ih");
+  Expr sq = q.dim(1).extent(), sk = k.dim(1).extent();
+
+  RDom rd(0, q.dim(0).extent(), "rd");
+  Func dot("attn_dot"), score("attn_score");
+  dot(j, i, h, b) = 0.0f;
+  dot(j, i, h, b) += q(rd, i, h, b) * k(rd, j, h, b);
+  Expr sc = dot(j, i, h, b) * s.scalar;
+  if (hasMask)
+    sc += in[3](j, i);
+  score(j, i, h, b) = sc;
+
+  RDom rj(0, sk, "rj");
+  if (s.flag)
+    rj.where(rj <= i + (sk - sq));
+  Func mx("attn_max"), e("attn_exp"), den("attn_sum"), num("attn_num"), out("attention");
+  mx(i, h, b) = maximum(score(rj, i, h, b));
+  e(j, i, h, b) = exp(score(j, i, h, b) - mx(i, h, b));
+  den(i, h, b) = sum(e(rj, i, h, b));
+  num(d, i, h, b) = 0.0f;
+  num(d, i, h, b) += e(rj, i, h, b) * val(d, rj, h, b);
+  out(d, i, h, b) = num(d, i, h, b) / den(i, h, b);
+
+  out.fuse(i, h, ih).parallel(ih).vectorize(d, 16, TailStrategy::GuardWithIf);
+  dot.compute_at(out, ih);
+  score.compute_at(out, ih);
+  mx.compute_at(out, ih);
+  e.compute_at(out, ih);
+  den.compute_at(out, ih);
+  num.compute_at(out, ih).vectorize(d, 16, TailStrategy::GuardWithIf);
+  num.update().vectorize(d, 16, TailStrategy::GuardWithIf);
+  return out;
+}
+
+} // namespace xf::codegen

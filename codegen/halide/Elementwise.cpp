@@ -1,0 +1,46 @@
+//===- Elementwise.cpp - add, mul, scale, GELU kernels ----------*- C++ -*-===//
+//
+// Pointwise kernels. The rhs of add and mul broadcasts along leading
+// dimensions (its shape is a suffix of the lhs's), which in Halide's
+// innermost-first order means it is indexed by the first vars.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/halide/KernelEmitters.h"
+
+using namespace Halide;
+
+namespace xf::codegen {
+
+Func emitElementwise(const KernelSpec &s, Inputs &in) {
+  int r = s.output.rank();
+  std::vector<Var> v = makeVars(r);
+  Expr x = in[0](v);
+  Expr result;
+  switch (s.kind) {
+  case KernelKind::Add:
+  case KernelKind::Mul: {
+    std::vector<Expr> ri(v.begin(), v.begin() + in[1].dimensions());
+    Expr y = in[1](ri);
+    result = s.kind == KernelKind::Add ? x + y : x * y;
+    break;
+  }
+  case KernelKind::Scale:
+    result = x * s.scalar;
+    break;
+  case KernelKind::Gelu:
+    if (s.flag) // HF gelu_new
+      result = 0.5f * x * (1.0f + tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
+    else
+      result = 0.5f * x * (1.0f + erf(x * 0.7071067811865476f));
+    break;
+  default:
+    throw CompileError("emitElementwise: not an elementwise kind");
+  }
+  Func out(kernelKindName(s.kind));
+  out(v) = result;
+  scheduleRowwise(out, v);
+  return out;
+}
+
+} // namespace xf::codegen

@@ -1,0 +1,130 @@
+//===- KernelCompiler.cpp - kernel specs to object files --------*- C++ -*-===//
+//
+// Builds the Halide pipeline of one kernel (inputs as ImageParams whose static
+// sizes are declared, so Halide checks them at every call), compiles it ahead
+// of time, and turns every Halide::Error into an error string.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/halide/KernelEmitters.h"
+
+using namespace Halide;
+
+namespace xf::codegen {
+
+const char *kernelKindName(KernelKind kind) {
+  switch (kind) {
+  case KernelKind::Embedding: return "embedding";
+  case KernelKind::Linear: return "linear";
+  case KernelKind::Matmul: return "matmul";
+  case KernelKind::Add: return "add";
+  case KernelKind::Mul: return "mul";
+  case KernelKind::Scale: return "scale";
+  case KernelKind::LayerNorm: return "layer_norm";
+  case KernelKind::Softmax: return "softmax";
+  case KernelKind::Gelu: return "gelu";
+  case KernelKind::Transpose: return "transpose";
+  case KernelKind::Slice: return "slice";
+  case KernelKind::CausalMask: return "causal_mask";
+  case KernelKind::Attention: return "attention";
+  }
+  return "unknown";
+}
+
+void scheduleRowwise(Func out, const std::vector<Var> &v, int vector) {
+  if (v.empty())
+    return;
+  out.vectorize(v[0], vector, TailStrategy::GuardWithIf);
+  if (v.size() >= 2)
+    out.parallel(v[1]);
+}
+
+static Func emit(const KernelSpec &s, Inputs &in) {
+  switch (s.kind) {
+  case KernelKind::Embedding: return emitEmbedding(s, in);
+  case KernelKind::Linear: return emitLinear(s, in);
+  case KernelKind::Matmul: return emitMatmul(s, in);
+  case KernelKind::Add:
+  case KernelKind::Mul:
+  case KernelKind::Scale:
+  case KernelKind::Gelu: return emitElementwise(s, in);
+  case KernelKind::LayerNorm: return emitLayerNorm(s, in);
+  case KernelKind::Softmax: return emitSoftmax(s, in);
+  case KernelKind::Transpose: return emitTranspose(s, in);
+  case KernelKind::Slice: return emitSlice(s, in);
+  case KernelKind::CausalMask: return emitCausalMask(s, in);
+  case KernelKind::Attention: return emitAttention(s, in);
+  }
+  throw CompileError("unknown kernel kind");
+}
+
+bool resolveTarget(const std::string &alias, std::string &halideTarget, std::string &error) {
+  if (alias == "host") {
+    halideTarget = get_host_target().to_string();
+    return true;
+  }
+  if (alias == "x86-64-avx2") {
+    halideTarget = "x86-64-linux-avx-avx2-f16c-fma-sse41";
+    return true;
+  }
+  if (alias == "x86-64-avx512") {
+    halideTarget = "x86-64-linux-avx-avx2-avx512-avx512_skylake-f16c-fma-sse41";
+    return true;
+  }
+  if (Target::validate_target_string(alias)) {
+    Target t(alias);
+    if (t.arch != Target::X86 || t.bits != 64 || t.os != Target::Linux ||
+        t.has_gpu_feature()) {
+      error = "target '" + alias + "' is not supported yet (supported: host, "
+              "x86-64-avx2, x86-64-avx512, or an x86-64-linux Halide target string)";
+      return false;
+    }
+    halideTarget = t.to_string();
+    return true;
+  }
+  error = "unknown target '" + alias + "' (supported: host, x86-64-avx2, x86-64-avx512, "
+          "or an x86-64-linux Halide target string)";
+  return false;
+}
+
+bool compileKernel(const KernelSpec &spec, const std::string &target,
+                   const std::string &objectPath, const std::string &stmtPath,
+                   std::string &error) {
+  try {
+    Inputs in;
+    for (size_t i = 0; i < spec.inputs.size(); ++i) {
+      const KernelArg &a = spec.inputs[i];
+      ImageParam p(a.isInt ? Int(64) : Float(32), a.rank(), "in" + std::to_string(i));
+      for (int t = 0; t < a.rank(); ++t)
+        if (a.shape[t] >= 0)
+          p.dim(a.rank() - 1 - t).set_bounds(0, (int)a.shape[t]);
+      in.push_back(p);
+    }
+    Func out = emit(spec, in);
+    Pipeline pipeline(out);
+    std::vector<Argument> args(in.begin(), in.end());
+    Target t = Target(target).with_feature(Target::NoRuntime);
+    std::map<OutputFileType, std::string> outputs{{OutputFileType::object, objectPath}};
+    if (!stmtPath.empty())
+      outputs[OutputFileType::stmt] = stmtPath;
+    pipeline.compile_to(outputs, args, spec.name, t);
+    return true;
+  } catch (const Halide::Error &e) {
+    error = "Halide failed to compile kernel " + spec.name + " (" +
+            kernelKindName(spec.kind) + "): " + e.what();
+    return false;
+  }
+}
+
+bool compileHalideRuntime(const std::string &target, const std::string &objectPath,
+                          std::string &error) {
+  try {
+    compile_standalone_runtime(objectPath, Target(target));
+    return true;
+  } catch (const Halide::Error &e) {
+    error = std::string("Halide failed to compile its runtime: ") + e.what();
+    return false;
+  }
+}
+
+} // namespace xf::codegen

@@ -1,0 +1,51 @@
+//===- KernelEmitters.h - private: one emitter per kernel family -*- C++ -*-===//
+//
+// Shared helpers of the Halide emitters. Halide orders dimensions innermost
+// first; tensors here are described outermost first, so tensor dimension t of
+// a rank-r tensor is Halide dimension r-1-t. Each emitter defines the
+// algorithm and then applies its CPU schedule (a separate function beside it).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef XF_CODEGEN_HALIDE_KERNELEMITTERS_H
+#define XF_CODEGEN_HALIDE_KERNELEMITTERS_H
+
+#include "codegen/halide/KernelSpec.h"
+
+#include "Halide.h"
+
+#include <vector>
+
+namespace xf::codegen {
+
+/// Vars d0 (innermost) .. d{rank-1}.
+inline std::vector<Halide::Var> makeVars(int rank) {
+  std::vector<Halide::Var> v;
+  for (int i = 0; i < rank; ++i)
+    v.emplace_back("d" + std::to_string(i));
+  return v;
+}
+inline std::vector<Halide::Expr> exprs(const std::vector<Halide::Var> &v) {
+  return std::vector<Halide::Expr>(v.begin(), v.end());
+}
+
+/// Vectorises the innermost dimension and runs the next one in parallel
+/// (rows), guarding tails: the schedule of every elementwise-shaped output.
+void scheduleRowwise(Halide::Func out, const std::vector<Halide::Var> &v, int vector = 16);
+
+using Inputs = std::vector<Halide::ImageParam>;
+
+Halide::Func emitEmbedding(const KernelSpec &s, Inputs &in);
+Halide::Func emitLinear(const KernelSpec &s, Inputs &in);
+Halide::Func emitMatmul(const KernelSpec &s, Inputs &in);
+Halide::Func emitElementwise(const KernelSpec &s, Inputs &in);
+Halide::Func emitLayerNorm(const KernelSpec &s, Inputs &in);
+Halide::Func emitSoftmax(const KernelSpec &s, Inputs &in);
+Halide::Func emitTranspose(const KernelSpec &s, Inputs &in);
+Halide::Func emitSlice(const KernelSpec &s, Inputs &in);
+Halide::Func emitCausalMask(const KernelSpec &s, Inputs &in);
+Halide::Func emitAttention(const KernelSpec &s, Inputs &in);
+
+} // namespace xf::codegen
+
+#endif // XF_CODEGEN_HALIDE_KERNELEMITTERS_H

@@ -1,0 +1,75 @@
+//===- KernelSpec.h - what one kernel computes, for Halide ------*- C++ -*-===//
+//
+// The narrow interface between the MLIR side of code generation and the
+// Halide side: a plain description of one outlined kernel (its op kind,
+// operand ranks and static sizes, attributes), and the calls that compile it
+// ahead of time to an object file. Neither MLIR nor Halide headers are
+// included here, so each side builds against its own LLVM.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef XF_CODEGEN_HALIDE_KERNELSPEC_H
+#define XF_CODEGEN_HALIDE_KERNELSPEC_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace xf::codegen {
+
+enum class KernelKind {
+  Embedding,  // (table [V, D], ids [..]) -> [.., D]
+  Linear,     // (x [.., K], w [K, N] | [N, K] (transposed), bias? [N]) -> [.., N]
+  Matmul,     // (a [.., M, K], b [.., K, N]) -> [.., M, N]
+  Add,        // (lhs, rhs suffix-broadcast) -> lhs shape
+  Mul,        // (lhs, rhs suffix-broadcast) -> lhs shape
+  Scale,      // (x) * factor
+  LayerNorm,  // (x [.., D], gamma [D], beta [D]) eps
+  Softmax,    // (x) over the last dimension
+  Gelu,       // (x), tanh approximation or erf
+  Transpose,  // (x) permuted
+  Slice,      // (x) window along one axis
+  CausalMask, // (ids [B, S]) -> [S, S] of 0 / lowest
+  Attention,  // (q, k, v, mask? [Sq, Sk]) -> [B, H, Sq, Dv]
+};
+
+const char *kernelKindName(KernelKind kind);
+
+/// One operand or the result: element type, and sizes outermost first
+/// (-1 where dynamic).
+struct KernelArg {
+  bool isInt = false; // i64 (ids) or f32
+  std::vector<int64_t> shape;
+  int rank() const { return (int)shape.size(); }
+};
+
+struct KernelSpec {
+  std::string name; // the symbol the object defines
+  KernelKind kind = KernelKind::Add;
+  std::vector<KernelArg> inputs;
+  KernelArg output;
+  /// Scale factor, layer-norm epsilon or attention scale.
+  float scalar = 0.0f;
+  /// transpose_w (Linear), tanh approximation (Gelu), causal (Attention).
+  bool flag = false;
+  /// Permutation (Transpose, tensor order); axis, start, size (Slice).
+  std::vector<int64_t> ints;
+};
+
+/// Compiles `spec` for `target` (a Halide target string, without the runtime)
+/// into `objectPath`, and its lowered statement into `stmtPath` if non-empty.
+/// Returns false with `error` set on any Halide error.
+bool compileKernel(const KernelSpec &spec, const std::string &target,
+                   const std::string &objectPath, const std::string &stmtPath,
+                   std::string &error);
+
+/// Compiles the Halide runtime (thread pool, buffers, errors) once per target.
+bool compileHalideRuntime(const std::string &target, const std::string &objectPath,
+                          std::string &error);
+
+/// The Halide target string for "host" and other aliases; false if unknown.
+bool resolveTarget(const std::string &alias, std::string &halideTarget, std::string &error);
+
+} // namespace xf::codegen
+
+#endif // XF_CODEGEN_HALIDE_KERNELSPEC_H

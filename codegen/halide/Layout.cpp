@@ -1,0 +1,64 @@
+//===- Layout.cpp - embedding, transpose, slice, causal mask ----*- C++ -*-===//
+//
+// Kernels that move or make data rather than compute on it: row gathers,
+// permutations, windows along one axis, and the explicit causal mask tensor
+// (only made when masks are not specialised, e.g. with --no-opt).
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/halide/KernelEmitters.h"
+
+#include <limits>
+
+using namespace Halide;
+
+namespace xf::codegen {
+
+Func emitEmbedding(const KernelSpec &s, Inputs &in) {
+  ImageParam table = in[0], ids = in[1];
+  int r = s.output.rank();
+  std::vector<Var> v = makeVars(r);
+  std::vector<Expr> idIdx(v.begin() + 1, v.end());
+  // The runtime checks ids against the vocabulary; the clamp keeps any
+  // stray id inside the table.
+  Expr row = clamp(cast<int>(ids(idIdx)), 0, table.dim(1).extent() - 1);
+  Func out("embedding");
+  out(v) = table(v[0], row);
+  scheduleRowwise(out, v);
+  return out;
+}
+
+Func emitTranspose(const KernelSpec &s, Inputs &in) {
+  int r = s.output.rank();
+  std::vector<Var> v = makeVars(r);
+  std::vector<Expr> src(r);
+  // Tensor dim i of the result is tensor dim perm[i] of the input.
+  for (int i = 0; i < r; ++i)
+    src[r - 1 - s.ints[i]] = v[r - 1 - i];
+  Func out("transpose");
+  out(v) = in[0](src);
+  scheduleRowwise(out, v, 8);
+  return out;
+}
+
+Func emitSlice(const KernelSpec &s, Inputs &in) {
+  int r = s.output.rank();
+  std::vector<Var> v = makeVars(r);
+  std::vector<Expr> src = exprs(v);
+  int axis = r - 1 - (int)s.ints[0];
+  src[axis] = v[axis] + (int)s.ints[1];
+  Func out("slice");
+  out(v) = in[0](src);
+  scheduleRowwise(out, v);
+  return out;
+}
+
+Func emitCausalMask(const KernelSpec &, Inputs &) {
+  Var j("j"), i("i");
+  Func out("causal_mask");
+  out(j, i) = select(j <= i, 0.0f, std::numeric_limits<float>::lowest());
+  out.vectorize(j, 16, TailStrategy::GuardWithIf).parallel(i);
+  return out;
+}
+
+} // namespace xf::codegen

@@ -1,0 +1,74 @@
+//===- Matmul.cpp - linear and batched matmul kernels -----------*- C++ -*-===//
+//
+// Both are a reduction over K into an accumulator Func. The CPU schedule is
+// register blocked: output tiles of 32 columns x 4 rows, tiles run in
+// parallel, the accumulator of a tile lives in 2 x 4 vector registers with
+// the K loop outermost inside the tile. Tails are guarded so one-row (decode)
+// calls work.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/halide/KernelEmitters.h"
+
+using namespace Halide;
+
+namespace xf::codegen {
+
+namespace {
+
+/// out(v) = acc(v): tile (columns v[0], rows v[1]) and block the accumulator.
+void scheduleGemm(Func out, Func acc, const std::vector<Var> &v, RVar k) {
+  Var no("no"), ni("ni"), mo("mo"), mi("mi"), t("t"), vo("vo"), vi("vi");
+  out.tile(v[0], v[1], no, mo, ni, mi, 32, 4, TailStrategy::GuardWithIf)
+      .fuse(no, mo, t)
+      .parallel(t)
+      .vectorize(ni, 16, TailStrategy::GuardWithIf);
+  acc.compute_at(out, t).vectorize(v[0], 16, TailStrategy::GuardWithIf);
+  acc.update()
+      .reorder(v[0], v[1], k)
+      .split(v[0], vo, vi, 16, TailStrategy::GuardWithIf)
+      .vectorize(vi)
+      .unroll(vo)
+      .unroll(v[1]);
+}
+
+} // namespace
+
+Func emitLinear(const KernelSpec &s, Inputs &in) {
+  ImageParam x = in[0], w = in[1];
+  int r = s.output.rank();
+  std::vector<Var> v = makeVars(r);
+  RDom k(0, x.dim(0).extent(), "k");
+  std::vector<Expr> xi = exprs(v);
+  xi[0] = k;
+  // w is [K, N] (Halide (n, k)) or, transposed, [N, K] (Halide (k, n)).
+  Expr wv = s.flag ? w(k, v[0]) : w(v[0], k);
+  Func acc("linear_acc"), out("linear");
+  acc(v) = 0.0f;
+  acc(v) += x(xi) * wv;
+  Expr result = acc(v);
+  if (in.size() > 2)
+    result += in[2](v[0]);
+  out(v) = result;
+  if (r >= 2)
+    scheduleGemm(out, acc, v, k.x);
+  return out;
+}
+
+Func emitMatmul(const KernelSpec &s, Inputs &in) {
+  ImageParam a = in[0], b = in[1];
+  int r = s.output.rank();
+  std::vector<Var> v = makeVars(r);
+  RDom k(0, a.dim(0).extent(), "k");
+  std::vector<Expr> ai = exprs(v), bi = exprs(v);
+  ai[0] = k;  // a(k, m, batch...)
+  bi[1] = k;  // b(n, k, batch...)
+  Func acc("matmul_acc"), out("matmul");
+  acc(v) = 0.0f;
+  acc(v) += a(ai) * b(bi);
+  out(v) = acc(v);
+  scheduleGemm(out, acc, v, k.x);
+  return out;
+}
+
+} // namespace xf::codegen

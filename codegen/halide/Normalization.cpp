@@ -1,0 +1,64 @@
+//===- Normalization.cpp - layer norm and softmax kernels -------*- C++ -*-===//
+//
+// Row reductions over the innermost dimension. Statistics are computed per
+// row at the row's parallel loop; the row itself is vectorised. Layer norm
+// uses two passes (mean, then biased variance) as torch does.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/halide/KernelEmitters.h"
+
+using namespace Halide;
+
+namespace xf::codegen {
+
+namespace {
+std::vector<Expr> rowIndex(const std::vector<Var> &v, Expr inner) {
+  std::vector<Expr> idx = exprs(v);
+  idx[0] = inner;
+  return idx;
+}
+std::vector<Var> rowVars(const std::vector<Var> &v) {
+  return std::vector<Var>(v.begin() + 1, v.end());
+}
+} // namespace
+
+Func emitLayerNorm(const KernelSpec &s, Inputs &in) {
+  ImageParam x = in[0], gamma = in[1], beta = in[2];
+  int r = s.output.rank();
+  std::vector<Var> v = makeVars(r), rows = rowVars(v);
+  Expr d = x.dim(0).extent();
+  RDom rd(0, d, "rd");
+  Func mean("ln_mean"), var("ln_var"), out("layer_norm");
+  mean(rows) = sum(x(rowIndex(v, rd))) / cast<float>(d);
+  Expr centred = x(rowIndex(v, rd)) - mean(rows);
+  var(rows) = sum(centred * centred) / cast<float>(d);
+  out(v) = (x(v) - mean(rows)) * (1.0f / sqrt(var(rows) + s.scalar)) * gamma(v[0]) + beta(v[0]);
+  scheduleRowwise(out, v);
+  if (r >= 2) {
+    mean.compute_at(out, v[1]);
+    var.compute_at(out, v[1]);
+  }
+  return out;
+}
+
+Func emitSoftmax(const KernelSpec &s, Inputs &in) {
+  ImageParam x = in[0];
+  int r = s.output.rank();
+  std::vector<Var> v = makeVars(r), rows = rowVars(v);
+  RDom rd(0, x.dim(0).extent(), "rd");
+  Func mx("softmax_max"), e("softmax_exp"), den("softmax_sum"), out("softmax");
+  mx(rows) = maximum(x(rowIndex(v, rd)));
+  e(v) = exp(x(v) - mx(rows));
+  den(rows) = sum(e(rowIndex(v, rd)));
+  out(v) = e(v) / den(rows);
+  scheduleRowwise(out, v);
+  if (r >= 2) {
+    mx.compute_at(out, v[1]);
+    e.compute_at(out, v[1]).vectorize(v[0], 16, TailStrategy::GuardWithIf);
+    den.compute_at(out, v[1]);
+  }
+  return out;
+}
+
+} // namespace xf::codegen

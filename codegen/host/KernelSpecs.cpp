@@ -1,0 +1,118 @@
+//===- KernelSpecs.cpp - kernel functions to Halide specs -------*- C++ -*-===//
+//
+// One TypeSwitch over the ops that become kernels; an op with no lowering is
+// an error naming it, never a silent skip.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/host/KernelSpecs.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::xf;
+using ::xf::codegen::KernelArg;
+using ::xf::codegen::KernelKind;
+using ::xf::codegen::KernelSpec;
+
+namespace {
+Operation *kernelOp(func::FuncOp kernel) { return &kernel.getBody().front().front(); }
+
+KernelArg argOf(Type type) {
+  auto t = cast<RankedTensorType>(type);
+  KernelArg a;
+  a.isInt = t.getElementType().isInteger(64);
+  for (int64_t d : t.getShape())
+    a.shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+  return a;
+}
+} // namespace
+
+std::string mlir::xf::kernelSymbol(func::FuncOp kernel) {
+  return "xfk_" + kernel.getSymName().str();
+}
+
+FailureOr<KernelSpec> mlir::xf::buildKernelSpec(func::FuncOp kernel) {
+  Operation *op = kernelOp(kernel);
+  KernelSpec s;
+  s.name = kernelSymbol(kernel);
+  for (Type t : op->getOperandTypes())
+    s.inputs.push_back(argOf(t));
+  if (op->getNumResults() != 1)
+    return op->emitError("codegen: a kernel must have one result"), failure();
+  s.output = argOf(op->getResult(0).getType());
+  bool ok = llvm::TypeSwitch<Operation *, bool>(op)
+                .Case([&](EmbeddingOp) { return s.kind = KernelKind::Embedding, true; })
+                .Case([&](LinearOp o) {
+                  s.kind = KernelKind::Linear;
+                  s.flag = o.getTransposeW();
+                  return true;
+                })
+                .Case([&](MatmulOp) { return s.kind = KernelKind::Matmul, true; })
+                .Case([&](AddOp) { return s.kind = KernelKind::Add, true; })
+                .Case([&](MulOp) { return s.kind = KernelKind::Mul, true; })
+                .Case([&](ScaleOp o) {
+                  s.kind = KernelKind::Scale;
+                  s.scalar = o.getFactor().convertToFloat();
+                  return true;
+                })
+                .Case([&](LayerNormOp o) {
+                  s.kind = KernelKind::LayerNorm;
+                  s.scalar = o.getEpsilon().convertToFloat();
+                  return true;
+                })
+                .Case([&](SoftmaxOp) { return s.kind = KernelKind::Softmax, true; })
+                .Case([&](GeluOp o) {
+                  s.kind = KernelKind::Gelu;
+                  s.flag = o.getApproximate() == "tanh";
+                  return true;
+                })
+                .Case([&](TransposeOp o) {
+                  s.kind = KernelKind::Transpose;
+                  s.ints.assign(o.getPermutation().begin(), o.getPermutation().end());
+                  return true;
+                })
+                .Case([&](SliceOp o) {
+                  s.kind = KernelKind::Slice;
+                  s.ints = {o.getAxis(), o.getStart(), o.getSize()};
+                  return true;
+                })
+                .Case([&](CausalMaskOp) { return s.kind = KernelKind::CausalMask, true; })
+                .Case([&](AttentionOp o) {
+                  s.kind = KernelKind::Attention;
+                  s.scalar = o.getScale().convertToFloat();
+                  s.flag = o.getMaskKind() == MaskKind::causal;
+                  return true;
+                })
+                .Default([](Operation *) { return false; });
+  if (!ok)
+    return op->emitError("codegen: no Halide lowering for '") << op->getName() << "'",
+           failure();
+  return s;
+}
+
+FailureOr<std::vector<std::string>> mlir::xf::resultShapeExprs(func::FuncOp kernel,
+                                                               ArrayRef<std::string> in) {
+  Operation *op = kernelOp(kernel);
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  int64_t r = type.getRank();
+  auto dim = [&](unsigned operand, int64_t d) {
+    return in[operand] + ".dim(" + std::to_string(d) + ")";
+  };
+  std::vector<std::string> out;
+  for (int64_t i = 0; i < r; ++i) {
+    if (!type.isDynamicDim(i)) {
+      out.push_back(std::to_string(type.getDimSize(i)));
+      continue;
+    }
+    std::string e = llvm::TypeSwitch<Operation *, std::string>(op)
+                        .Case([&](MatmulOp) { return i == r - 1 ? dim(1, i) : dim(0, i); })
+                        .Case([&](TransposeOp t) { return dim(0, t.getPermutation()[i]); })
+                        .Case([&](CausalMaskOp) { return dim(0, 1); })
+                        .Case([&](AttentionOp) { return i == 3 ? dim(2, 3) : dim(0, i); })
+                        .Case([&](EmbeddingOp) { return dim(1, i); })
+                        .Default([&](Operation *) { return dim(0, i); });
+    out.push_back(e);
+  }
+  return out;
+}

@@ -1,0 +1,232 @@
+//===- RunMain.cpp - the command line of a compiled model -------*- C++ -*-===//
+//
+// Implements the run contract of DESIGN.md: parse --input-ids (ragged
+// batches; each sequence independent, positions from 0), check every id and
+// length before any work, run the entry points (prefill + decode when the
+// model was compiled with a KV-cache, else the whole sequence per token),
+// write float32 .npy logits and print greedy continuations as one JSON line.
+// Exit codes: 0 success, 2 usage error, 1 any other error.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/runtime/Npy.h"
+#include "codegen/runtime/Runtime.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <sstream>
+
+namespace xfrt {
+
+namespace {
+
+constexpr int kExitOk = 0, kExitError = 1, kExitUsage = 2;
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::vector<std::vector<int64_t>> parseIdBatch(const std::string &text, const char *flag) {
+  std::vector<std::vector<int64_t>> batch;
+  std::stringstream seqs(text);
+  std::string seq;
+  size_t count = 0;
+  while (std::getline(seqs, seq, ';')) {
+    ++count;
+    std::vector<int64_t> ids;
+    std::stringstream items(seq);
+    std::string item;
+    while (std::getline(items, item, ',')) {
+      size_t b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
+      std::string tok = b == std::string::npos ? "" : item.substr(b, e - b + 1);
+      char *end = nullptr;
+      errno = 0;
+      long long v = tok.empty() ? 0 : std::strtoll(tok.c_str(), &end, 10);
+      if (tok.empty() || *end != '\0' || errno == ERANGE)
+        throw UsageError(std::string("malformed ") + flag + ": '" + tok + "' in sequence " +
+                         std::to_string(count - 1) + " is not an integer");
+      ids.push_back(v);
+    }
+    if (ids.empty())
+      throw UsageError(std::string("malformed ") + flag + ": sequence " +
+                       std::to_string(count - 1) + " is empty");
+    batch.push_back(std::move(ids));
+  }
+  if (batch.empty() || (!text.empty() && text.back() == ';'))
+    throw UsageError(std::string("malformed ") + flag + ": expected ids like \"1,2,3;4,5\"");
+  return batch;
+}
+
+int64_t argmaxRow(const float *row, int64_t n) {
+  int64_t best = 0;
+  for (int64_t i = 1; i < n; ++i)
+    if (row[i] > row[best])
+      best = i;
+  return best;
+}
+
+class Runner {
+public:
+  Runner(const ModelDesc &desc, const Entries &entries, Context &ctx)
+      : desc(desc), entries(entries), ctx(ctx) {}
+
+  /// Logits [1, S, V] of the prompt; fills the caches when there are any.
+  Tensor prompt(const std::vector<int64_t> &ids) {
+    Tensor t = toTensor(ids);
+    if (entries.prefill) {
+      resetCaches();
+      return entries.prefill(ctx, t);
+    }
+    return entries.forward(ctx, t);
+  }
+
+  /// Greedy continuation of `ids` whose prompt logits are `logits`.
+  std::vector<int64_t> generate(std::vector<int64_t> ids, const Tensor &logits, int64_t n) {
+    std::vector<int64_t> out;
+    int64_t v = desc.vocabSize;
+    int64_t next = argmaxRow(logits.f32data() + (logits.dim(1) - 1) * v, v);
+    while ((int64_t)out.size() < n) {
+      out.push_back(next);
+      if (isEos(next) || (int64_t)out.size() == n)
+        break;
+      ids.push_back(next);
+      Tensor step;
+      if (entries.decode) {
+        Tensor t = toTensor({next});
+        step = entries.decode(ctx, t, (int64_t)ids.size() - 1);
+      } else {
+        Tensor t = toTensor(ids);
+        step = entries.forward(ctx, t);
+      }
+      next = argmaxRow(step.f32data() + (step.dim(1) - 1) * v, v);
+    }
+    return out;
+  }
+
+private:
+  const ModelDesc &desc;
+  const Entries &entries;
+  Context &ctx;
+
+  bool isEos(int64_t id) const {
+    for (int64_t e : desc.eosTokenIds)
+      if (e == id)
+        return true;
+    return false;
+  }
+  static Tensor toTensor(const std::vector<int64_t> &ids) {
+    Tensor t = Tensor::i64({1, (int64_t)ids.size()});
+    std::memcpy(t.i64data(), ids.data(), ids.size() * sizeof(int64_t));
+    return t;
+  }
+  void resetCaches() {
+    ctx.caches.clear();
+    for (const CacheDesc &c : desc.caches)
+      ctx.caches.push_back(Tensor::f32({1, c.heads, c.capacity, c.headDim}));
+  }
+};
+
+int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
+  CLI::App app{std::string("xfc-compiled model '") + desc.name + "' (" + desc.kind + ")"};
+  std::string inputIds, decoderIds, output, weights;
+  std::optional<int64_t> maxNew;
+  app.add_option("--input-ids", inputIds, "token ids: \"1,2,3;4,5\" (';' between sequences)")
+      ->required();
+  app.add_option("--decoder-input-ids", decoderIds, "decoder ids (encoder-decoder models only)");
+  app.add_option("--max-new-tokens", maxNew, "greedy continuation of this many tokens")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--output", output, "write float32 .npy logits [batch, L, vocab]");
+  app.add_option("--weights", weights, "checkpoint to load instead of the compiled-in one");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp &e) {
+    std::cerr << app.help();
+    return kExitOk;
+  } catch (const CLI::ParseError &e) {
+    std::cerr << argv[0] << ": error: " << e.what() << "\n";
+    return kExitUsage;
+  }
+
+  std::vector<std::vector<int64_t>> batch;
+  try {
+    if (!decoderIds.empty() || app.count("--decoder-input-ids"))
+      throw UsageError("--decoder-input-ids is only for encoder-decoder models; this model is a " +
+                       std::string(desc.kind));
+    batch = parseIdBatch(inputIds, "--input-ids");
+  } catch (const UsageError &e) {
+    std::cerr << argv[0] << ": error: " << e.what() << "\n";
+    return kExitUsage;
+  }
+
+  int64_t n = maxNew.value_or(0);
+  for (size_t s = 0; s < batch.size(); ++s) {
+    for (int64_t id : batch[s])
+      if (id < 0 || id >= desc.vocabSize)
+        throw Error("token id " + std::to_string(id) + " in sequence " + std::to_string(s) +
+                    " is out of the vocabulary (size " + std::to_string(desc.vocabSize) + ")");
+    int64_t total = (int64_t)batch[s].size() + n;
+    if (total > desc.maxSeq)
+      throw Error("sequence " + std::to_string(s) + " has " + std::to_string(batch[s].size()) +
+                  " tokens" + (n ? " + " + std::to_string(n) + " new tokens" : std::string()) +
+                  ", longer than the compiled maximum sequence length " +
+                  std::to_string(desc.maxSeq));
+  }
+
+  Context ctx;
+  ctx.params = loadParams(desc, weights.empty() ? desc.checkpoint : weights);
+  Runner runner(desc, entries, ctx);
+
+  size_t longest = 0;
+  for (auto &s : batch)
+    longest = std::max(longest, s.size());
+  int64_t v = desc.vocabSize;
+  std::vector<float> logitsOut(batch.size() * longest * v, 0.0f);
+  std::vector<std::vector<int64_t>> generated;
+  for (size_t s = 0; s < batch.size(); ++s) {
+    Tensor logits = runner.prompt(batch[s]);
+    if (logits.dim(0) != 1 || logits.dim(1) != (int64_t)batch[s].size() || logits.dim(2) != v)
+      throw Error("internal: the model returned logits of an unexpected shape");
+    std::memcpy(&logitsOut[s * longest * v], logits.f32data(), batch[s].size() * v * sizeof(float));
+    if (maxNew)
+      generated.push_back(runner.generate(batch[s], logits, n));
+  }
+
+  if (!output.empty()) {
+    std::string err;
+    if (!writeNpyF32(output, {(int64_t)batch.size(), (int64_t)longest, v}, logitsOut.data(), err))
+      throw Error(err);
+  }
+  if (maxNew) {
+    std::string json = "{\"generated_ids\": [";
+    for (size_t s = 0; s < generated.size(); ++s) {
+      json += s ? ", [" : "[";
+      for (size_t i = 0; i < generated[s].size(); ++i)
+        json += (i ? ", " : "") + std::to_string(generated[s][i]);
+      json += "]";
+    }
+    json += "]}\n";
+    std::fwrite(json.data(), 1, json.size(), stdout);
+    std::fflush(stdout);
+  }
+  return kExitOk;
+}
+
+} // namespace
+
+int runMain(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
+  try {
+    return run(argc, argv, desc, entries);
+  } catch (const Error &e) {
+    std::cerr << argv[0] << ": error: " << e.what() << "\n";
+    return kExitError;
+  } catch (const std::exception &e) {
+    std::cerr << argv[0] << ": error: " << e.what() << "\n";
+    return kExitError;
+  }
+}
+
+} // namespace xfrt

@@ -1,0 +1,119 @@
+//===- Runtime.h - what a compiled model links ------------------*- C++ -*-===//
+//
+// The small runtime of xfc executables: tensors that Halide kernels read and
+// write, the weights (mapped from the checkpoint and converted to f32 once, at
+// load), KV-cache memory, greedy generation, the command line of the run
+// contract and the .npy output. It links no LLVM, MLIR or Halide compiler:
+// only the Halide runtime's buffer type. The host code xfc generates for a
+// model calls into it; `runMain` is the executable's main.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef XF_CODEGEN_RUNTIME_RUNTIME_H
+#define XF_CODEGEN_RUNTIME_RUNTIME_H
+
+#include "HalideRuntime.h"
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace xfrt {
+
+/// A run-time error with a message for the user (exit code 1).
+struct Error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// A dense f32 or i64 tensor, outermost dimension first, with element strides
+/// (views into a KV-cache are strided). Copies share storage.
+class Tensor {
+public:
+  Tensor() = default;
+  static Tensor f32(std::vector<int64_t> shape);
+  static Tensor i64(std::vector<int64_t> shape);
+  /// The same elements under another shape; requires a contiguous tensor.
+  Tensor reshaped(std::vector<int64_t> shape) const;
+  /// [0, len) along `axis` (a strided view).
+  Tensor prefix(int axis, int64_t len) const;
+
+  int rank() const { return (int)shape_.size(); }
+  int64_t dim(int i) const { return shape_.at(i); }
+  const std::vector<int64_t> &shape() const { return shape_; }
+  const std::vector<int64_t> &strides() const { return strides_; }
+  int64_t numel() const;
+  bool isInt() const { return isInt_; }
+  float *f32data() const { return static_cast<float *>(data_); }
+  int64_t *i64data() const { return static_cast<int64_t *>(data_); }
+  bool empty() const { return !storage_; }
+
+  /// A Halide buffer describing this tensor (dimension 0 innermost); valid
+  /// while this object lives and is not moved.
+  halide_buffer_t *hb();
+
+private:
+  std::shared_ptr<void> storage_;
+  void *data_ = nullptr;
+  bool isInt_ = false;
+  std::vector<int64_t> shape_, strides_;
+  halide_buffer_t buf_{};
+  std::vector<halide_dimension_t> dims_;
+};
+
+struct ParamDesc {
+  const char *key;
+  std::vector<int64_t> shape;
+};
+struct CacheDesc {
+  int64_t heads, capacity, headDim;
+};
+
+/// What the host code knows of the model (from the module's xf.model).
+struct ModelDesc {
+  const char *name;
+  const char *kind; // "decoder"
+  int64_t vocabSize;
+  int64_t hiddenSize;
+  int64_t maxSeq;
+  std::vector<int64_t> eosTokenIds;
+  const char *checkpoint;
+  std::vector<ParamDesc> params;
+  std::vector<CacheDesc> caches; // key, value, key, value, ... per layer
+};
+
+/// State one entry-point call sees: the loaded weights and the caches.
+struct Context {
+  std::vector<Tensor> params;
+  std::vector<Tensor> caches;
+  const Tensor &param(int index) { return params.at(index); }
+  Tensor &cache(int index) { return caches.at(index); }
+};
+
+using ForwardFn = Tensor (*)(Context &, Tensor &ids);
+using DecodeFn = Tensor (*)(Context &, Tensor &ids, int64_t position);
+struct Entries {
+  ForwardFn forward = nullptr; // whole sequence (no KV-cache)
+  ForwardFn prefill = nullptr; // prompt, fills the caches
+  DecodeFn decode = nullptr;   // one token at a position
+};
+
+/// Positions offset, offset+1, ... for ids [B, S].
+Tensor positionIds(const Tensor &ids, int64_t offset);
+/// Writes `update` [B, H, S, D] into `cache` at [position, position + S) and
+/// returns the view [B, H, position + S, D].
+Tensor cacheAppend(Tensor &cache, int64_t position, const Tensor &update);
+/// Throws an Error naming the kernel if a Halide kernel returned non-zero.
+void checkKernel(int result, const char *kernel);
+
+/// Loads the weights named by `desc.params` from `path`, checking each key,
+/// shape and dtype; throws Error on any mismatch.
+std::vector<Tensor> loadParams(const ModelDesc &desc, const std::string &path);
+
+/// The executable's main: the run contract's command line.
+int runMain(int argc, char **argv, const ModelDesc &desc, const Entries &entries);
+
+} // namespace xfrt
+
+#endif // XF_CODEGEN_RUNTIME_RUNTIME_H

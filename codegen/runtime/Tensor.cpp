@@ -1,0 +1,168 @@
+//===- Tensor.cpp - runtime tensors, weights, caches ------------*- C++ -*-===//
+//
+// Tensor storage and its Halide buffer view; loading the parameters a model
+// declares from a checkpoint (F32/F16/BF16 converted to f32 once); positions
+// and KV-cache appends, the host-side ops of the generated code.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/runtime/Runtime.h"
+
+#include "frontend/readers/Checkpoint.h"
+
+#include <cstring>
+
+namespace xfrt {
+
+namespace {
+std::vector<int64_t> contiguousStrides(const std::vector<int64_t> &shape) {
+  std::vector<int64_t> s(shape.size(), 1);
+  for (int i = (int)shape.size() - 2; i >= 0; --i)
+    s[i] = s[i + 1] * shape[i + 1];
+  return s;
+}
+int64_t product(const std::vector<int64_t> &shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+std::string shapeStr(const std::vector<int64_t> &s) {
+  std::string r = "[";
+  for (size_t i = 0; i < s.size(); ++i)
+    r += (i ? ", " : "") + std::to_string(s[i]);
+  return r + "]";
+}
+} // namespace
+
+int64_t Tensor::numel() const { return product(shape_); }
+
+Tensor Tensor::f32(std::vector<int64_t> shape) {
+  Tensor t;
+  size_t bytes = std::max<size_t>(1, (size_t)product(shape) * sizeof(float));
+  void *p = std::calloc(bytes, 1);
+  if (!p)
+    throw Error("out of memory allocating " + std::to_string(bytes) + " bytes");
+  t.storage_ = std::shared_ptr<void>(p, std::free);
+  t.data_ = p;
+  t.strides_ = contiguousStrides(shape);
+  t.shape_ = std::move(shape);
+  return t;
+}
+
+Tensor Tensor::i64(std::vector<int64_t> shape) {
+  Tensor t;
+  size_t bytes = std::max<size_t>(1, (size_t)product(shape) * sizeof(int64_t));
+  void *p = std::calloc(bytes, 1);
+  if (!p)
+    throw Error("out of memory allocating " + std::to_string(bytes) + " bytes");
+  t.storage_ = std::shared_ptr<void>(p, std::free);
+  t.data_ = p;
+  t.isInt_ = true;
+  t.strides_ = contiguousStrides(shape);
+  t.shape_ = std::move(shape);
+  return t;
+}
+
+Tensor Tensor::reshaped(std::vector<int64_t> shape) const {
+  if (strides_ != contiguousStrides(shape_))
+    throw Error("internal: reshape of a strided tensor");
+  if (product(shape) != numel())
+    throw Error("internal: reshape " + shapeStr(shape_) + " -> " + shapeStr(shape));
+  Tensor t;
+  t.storage_ = storage_;
+  t.data_ = data_;
+  t.isInt_ = isInt_;
+  t.strides_ = contiguousStrides(shape);
+  t.shape_ = std::move(shape);
+  return t;
+}
+
+Tensor Tensor::prefix(int axis, int64_t len) const {
+  if (axis < 0 || axis >= rank() || len < 0 || len > shape_[axis])
+    throw Error("internal: prefix out of range");
+  Tensor t;
+  t.storage_ = storage_;
+  t.data_ = data_;
+  t.isInt_ = isInt_;
+  t.strides_ = strides_;
+  t.shape_ = shape_;
+  t.shape_[axis] = len;
+  return t;
+}
+
+halide_buffer_t *Tensor::hb() {
+  int r = rank();
+  dims_.assign(r, halide_dimension_t{});
+  for (int i = 0; i < r; ++i) {
+    halide_dimension_t &d = dims_[r - 1 - i];
+    d.min = 0;
+    d.extent = (int32_t)shape_[i];
+    d.stride = (int32_t)strides_[i];
+    d.flags = 0;
+  }
+  buf_ = halide_buffer_t{};
+  buf_.host = static_cast<uint8_t *>(data_);
+  buf_.type = isInt_ ? halide_type_t(halide_type_int, 64) : halide_type_t(halide_type_float, 32);
+  buf_.dimensions = r;
+  buf_.dim = dims_.data();
+  return &buf_;
+}
+
+Tensor positionIds(const Tensor &ids, int64_t offset) {
+  Tensor out = Tensor::i64(ids.shape());
+  int64_t b = ids.dim(0), s = ids.dim(1);
+  for (int64_t i = 0; i < b; ++i)
+    for (int64_t j = 0; j < s; ++j)
+      out.i64data()[i * s + j] = offset + j;
+  return out;
+}
+
+Tensor cacheAppend(Tensor &cache, int64_t position, const Tensor &update) {
+  int64_t b = update.dim(0), h = update.dim(1), s = update.dim(2), d = update.dim(3);
+  int64_t cap = cache.dim(2);
+  if (position < 0 || position + s > cap)
+    throw Error("KV-cache overflow: positions [" + std::to_string(position) + ", " +
+                std::to_string(position + s) + ") exceed its capacity " + std::to_string(cap));
+  if (b != cache.dim(0) || h != cache.dim(1) || d != cache.dim(3))
+    throw Error("internal: cache update " + shapeStr(update.shape()) + " does not fit cache " +
+                shapeStr(cache.shape()));
+  const std::vector<int64_t> &us = update.strides(), &cs = cache.strides();
+  for (int64_t bi = 0; bi < b; ++bi)
+    for (int64_t hi = 0; hi < h; ++hi)
+      for (int64_t si = 0; si < s; ++si)
+        std::memcpy(cache.f32data() + bi * cs[0] + hi * cs[1] + (position + si) * cs[2],
+                    update.f32data() + bi * us[0] + hi * us[1] + si * us[2], d * sizeof(float));
+  return cache.prefix(2, position + s);
+}
+
+void checkKernel(int result, const char *kernel) {
+  if (result != 0)
+    throw Error(std::string("kernel ") + kernel + " failed (Halide error " +
+                std::to_string(result) + ")");
+}
+
+std::vector<Tensor> loadParams(const ModelDesc &desc, const std::string &path) {
+  std::string err;
+  auto ckpt = xf::readers::Checkpoint::open(path, err);
+  if (!ckpt)
+    throw Error("cannot load weights: " + err);
+  std::vector<Tensor> out;
+  for (const ParamDesc &p : desc.params) {
+    const xf::readers::TensorInfo *info = ckpt->find(p.key);
+    if (!info)
+      throw Error("weights " + ckpt->path() + " do not match the compiled model: no tensor '" +
+                  p.key + "'");
+    if (info->shape != p.shape)
+      throw Error("weights " + ckpt->path() + " do not match the compiled model: tensor '" +
+                  p.key + "' has shape " + shapeStr(info->shape) + ", the model expects " +
+                  shapeStr(p.shape));
+    Tensor t = Tensor::f32(p.shape);
+    if (!ckpt->readAsF32(p.key, t.f32data(), err))
+      throw Error("cannot load weights: " + err);
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+} // namespace xfrt

@@ -1,0 +1,265 @@
+// RUN: xf-opt %s --split-input-file --verify-diagnostics
+
+// linear: x's feature count must equal w's K.
+func.func @linear_contraction(%x: tensor<?x?x64xf32>, %w: tensor<32x16xf32>) -> tensor<?x?x16xf32> {
+  // expected-error @+1 {{'xf.linear' op contraction mismatch: x has 64 features but w expects 32}}
+  %y = xf.linear %x, %w : tensor<?x?x64xf32>, tensor<32x16xf32> -> tensor<?x?x16xf32>
+  return %y : tensor<?x?x16xf32>
+}
+
+// -----
+
+// linear: with transpose_w, K is w's second dimension.
+func.func @linear_contraction_transposed(%x: tensor<?x?x64xf32>, %w: tensor<64x101xf32>) -> tensor<?x?x64xf32> {
+  // expected-error @+1 {{'xf.linear' op contraction mismatch: x has 64 features but w (transposed) expects 101}}
+  %y = xf.linear %x, %w {transpose_w} : tensor<?x?x64xf32>, tensor<64x101xf32> -> tensor<?x?x64xf32>
+  return %y : tensor<?x?x64xf32>
+}
+
+// -----
+
+// linear: the bias has N elements.
+func.func @linear_bias_length(%x: tensor<?x?x64xf32>, %w: tensor<64x16xf32>, %b: tensor<8xf32>) -> tensor<?x?x16xf32> {
+  // expected-error @+1 {{'xf.linear' op bias length: expected 16, got 8}}
+  %y = xf.linear %x, %w bias %b : tensor<?x?x64xf32>, tensor<64x16xf32>, tensor<8xf32> -> tensor<?x?x16xf32>
+  return %y : tensor<?x?x16xf32>
+}
+
+// -----
+
+// matmul: the leading (batch) dimensions of a and b must agree.
+func.func @matmul_batch(%a: tensor<?x4x?x16xf32>, %b: tensor<?x2x16x?xf32>) -> tensor<?x4x?x?xf32> {
+  // expected-error @+1 {{'xf.matmul' op b batch dim 1: expected 4, got 2}}
+  %s = xf.matmul %a, %b : tensor<?x4x?x16xf32>, tensor<?x2x16x?xf32> -> tensor<?x4x?x?xf32>
+  return %s : tensor<?x4x?x?xf32>
+}
+
+// -----
+
+// matmul: a's K must equal b's K.
+func.func @matmul_contraction(%a: tensor<?x4x?x16xf32>, %b: tensor<?x4x8x?xf32>) -> tensor<?x4x?x?xf32> {
+  // expected-error @+1 {{'xf.matmul' op contraction mismatch: a has K = 16, b has K = 8}}
+  %s = xf.matmul %a, %b : tensor<?x4x?x16xf32>, tensor<?x4x8x?xf32> -> tensor<?x4x?x?xf32>
+  return %s : tensor<?x4x?x?xf32>
+}
+
+// -----
+
+// add: rhs must be a suffix of lhs's shape (no broadcasting in the middle).
+func.func @add_broadcast(%x: tensor<?x4x?x?xf32>, %y: tensor<3x?x?xf32>) -> tensor<?x4x?x?xf32> {
+  // expected-error @+1 {{'xf.add' op rhs dim 0 (3) does not broadcast against lhs dim 1 (4)}}
+  %z = xf.add %x, %y : tensor<?x4x?x?xf32>, tensor<3x?x?xf32>
+  return %z : tensor<?x4x?x?xf32>
+}
+
+// -----
+
+// mul: rhs may not have a higher rank than lhs.
+func.func @mul_rank(%x: tensor<?x64xf32>, %y: tensor<2x?x64xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{'xf.mul' op rhs rank 3 exceeds lhs rank 2}}
+  %z = xf.mul %x, %y : tensor<?x64xf32>, tensor<2x?x64xf32>
+  return %z : tensor<?x64xf32>
+}
+
+// -----
+
+// layer_norm: gamma has one element per feature.
+func.func @layer_norm_gamma(%x: tensor<?x?x64xf32>, %g: tensor<32xf32>, %b: tensor<64xf32>) -> tensor<?x?x64xf32> {
+  // expected-error @+1 {{'xf.layer_norm' op gamma length: expected 64, got 32}}
+  %y = xf.layer_norm %x, %g, %b eps 1.000000e-05 : tensor<?x?x64xf32>, tensor<32xf32>, tensor<64xf32>
+  return %y : tensor<?x?x64xf32>
+}
+
+// -----
+
+// layer_norm: epsilon must be positive.
+func.func @layer_norm_epsilon(%x: tensor<?x?x64xf32>, %g: tensor<64xf32>) -> tensor<?x?x64xf32> {
+  // expected-error @+1 {{'xf.layer_norm' op epsilon must be positive}}
+  %y = xf.layer_norm %x, %g, %g eps 0.000000e+00 : tensor<?x?x64xf32>, tensor<64xf32>, tensor<64xf32>
+  return %y : tensor<?x?x64xf32>
+}
+
+// -----
+
+// gelu: approximate is "tanh" or "none".
+func.func @gelu_approximate(%x: tensor<?x?x64xf32>) -> tensor<?x?x64xf32> {
+  // expected-error @+1 {{'xf.gelu' op approximate must be "tanh" or "none", got "erf"}}
+  %y = xf.gelu %x approximate "erf" : tensor<?x?x64xf32>
+  return %y : tensor<?x?x64xf32>
+}
+
+// -----
+
+// reshape: the static trailing dimensions must hold the same number of elements.
+func.func @reshape_counts(%x: tensor<?x?x64xf32>) -> tensor<?x?x4x15xf32> {
+  // expected-error @+1 {{'xf.reshape' op trailing element counts differ: 64 vs 60}}
+  %y = xf.reshape %x : tensor<?x?x64xf32> -> tensor<?x?x4x15xf32>
+  return %y : tensor<?x?x4x15xf32>
+}
+
+// -----
+
+// reshape: the leading dynamic dimensions pass through, so their number is kept.
+func.func @reshape_leading(%x: tensor<?x?x64xf32>) -> tensor<?x4x16xf32> {
+  // expected-error @+1 {{'xf.reshape' op input and result must have the same number of leading dynamic dimensions, got 2 and 1}}
+  %y = xf.reshape %x : tensor<?x?x64xf32> -> tensor<?x4x16xf32>
+  return %y : tensor<?x4x16xf32>
+}
+
+// -----
+
+// transpose: the permutation must name every dimension exactly once.
+func.func @transpose_permutation(%x: tensor<?x?x4x16xf32>) -> tensor<?x4x?x16xf32> {
+  // expected-error @+1 {{'xf.transpose' op permutation is not a permutation of 0..3}}
+  %y = xf.transpose %x [0, 2, 2, 3] : tensor<?x?x4x16xf32> -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// transpose: the permutation has one entry per input dimension.
+func.func @transpose_size(%x: tensor<?x?x4x16xf32>) -> tensor<?x4x?x16xf32> {
+  // expected-error @+1 {{'xf.transpose' op permutation of size 3 does not match input rank 4}}
+  %y = xf.transpose %x [0, 2, 1] : tensor<?x?x4x16xf32> -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// slice: the window must lie inside the sliced dimension.
+func.func @slice_window(%x: tensor<?x?x192xf32>) -> tensor<?x?x64xf32> {
+  // expected-error @+1 {{'xf.slice' op window [160, 224) exceeds dimension of size 192}}
+  %y = xf.slice %x axis 2 [160, 64] : tensor<?x?x192xf32> -> tensor<?x?x64xf32>
+  return %y : tensor<?x?x64xf32>
+}
+
+// -----
+
+// slice: the sliced dimension must be static.
+func.func @slice_dynamic_axis(%x: tensor<?x?x192xf32>) -> tensor<?x4x192xf32> {
+  // expected-error @+1 {{'xf.slice' op slice axis 1 must be static}}
+  %y = xf.slice %x axis 1 [0, 4] : tensor<?x?x192xf32> -> tensor<?x4x192xf32>
+  return %y : tensor<?x4x192xf32>
+}
+
+// -----
+
+// attention: q and k must have the same head_dim.
+func.func @attention_head_dim(%q: tensor<?x4x?x16xf32>, %k: tensor<?x4x?x8xf32>, %v: tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32> {
+  // expected-error @+1 {{'xf.attention' op k head_dim: expected 16, got 8}}
+  %o = xf.attention %q, %k, %v mask_kind causal scale 2.500000e-01
+      : tensor<?x4x?x16xf32>, tensor<?x4x?x8xf32>, tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32>
+  return %o : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// attention: the mask operand is [Sq, Sk].
+func.func @attention_mask_rank(%q: tensor<?x4x?x16xf32>, %m: tensor<?x4x?x?xf32>) -> tensor<?x4x?x16xf32> {
+  // expected-error @+1 {{'xf.attention' op mask must have rank 2, got 4}}
+  %o = xf.attention %q, %q, %q mask(%m : tensor<?x4x?x?xf32>) mask_kind none scale 2.500000e-01
+      : tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32>
+  return %o : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// cache_append: the update must have as many heads as the cache.
+func.func @cache_append_heads(%kc: !xf.kv_cache<contiguous, 4, 64, 16, f32>, %pos: index, %k: tensor<?x2x1x16xf32>) -> tensor<?x4x?x16xf32> {
+  // expected-error @+1 {{'xf.cache_append' op update heads: expected 4, got 2}}
+  %all = xf.cache_append %kc[%pos], %k : !xf.kv_cache<contiguous, 4, 64, 16, f32>, tensor<?x2x1x16xf32> -> tensor<?x4x?x16xf32>
+  return %all : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// kv_cache: heads, capacity and head_dim must be positive.
+// expected-error @+1 {{kv_cache heads, capacity and head_dim must be positive, got 4, 0, 16}}
+func.func @kv_cache_capacity(%kc: !xf.kv_cache<contiguous, 4, 0, 16, f32>)
+
+// -----
+
+// kv_cache: only f32 caches exist.
+// expected-error @+1 {{kv_cache element type must be f32, got 'f16'}}
+func.func @kv_cache_element(%kc: !xf.kv_cache<contiguous, 4, 64, 16, f16>)
+
+// -----
+
+// param: a parameter's shape is static.
+func.func @param_dynamic() -> tensor<?x64xf32> {
+  // expected-error @+1 {{'xf.param' op parameter 'wte' must have a static shape}}
+  %w = xf.param "wte" from "transformer.wte.weight" : tensor<?x64xf32>
+  return %w : tensor<?x64xf32>
+}
+
+// -----
+
+// param: the checkpoint key is not empty.
+func.func @param_empty_key() -> tensor<4xf32> {
+  // expected-error @+1 {{'xf.param' op parameter 'b' has an empty key}}
+  %w = xf.param "b" from "" : tensor<4xf32>
+  return %w : tensor<4xf32>
+}
+
+// -----
+
+// position_ids: ids are [batch, seq].
+func.func @position_ids_rank(%ids: tensor<?xi64>) -> tensor<?xi64> {
+  // expected-error @+1 {{'xf.position_ids' op ids must have rank 2, got 1}}
+  %p = xf.position_ids %ids : tensor<?xi64>
+  return %p : tensor<?xi64>
+}
+
+// -----
+
+// embedding: the result rows are as wide as the table.
+func.func @embedding_width(%t: tensor<101x64xf32>, %ids: tensor<?x?xi64>) -> tensor<?x?x32xf32> {
+  // expected-error @+1 {{'xf.embedding' op result embedding width: expected 64, got 32}}
+  %x = xf.embedding %t[%ids] : tensor<101x64xf32>, tensor<?x?xi64> -> tensor<?x?x32xf32>
+  return %x : tensor<?x?x32xf32>
+}
+
+// -----
+
+// causal_mask: the mask is [seq, seq] for ids [batch, seq].
+func.func @causal_mask_shape(%ids: tensor<?x8xi64>) -> tensor<8x4xf32> {
+  // expected-error @+1 {{'xf.causal_mask' op mask columns: expected 8, got 4}}
+  %m = xf.causal_mask %ids : tensor<?x8xi64> -> tensor<8x4xf32>
+  return %m : tensor<8x4xf32>
+}
+
+// -----
+
+// xf.model: only decoders are supported.
+// expected-error @+1 {{xf.model kind 'encoder' is not supported (supported: decoder)}}
+module attributes {xf.model = {kind = "encoder", vocab_size = 101 : i64, hidden_size = 64 : i64, max_seq = 64 : i64}} {
+}
+
+// -----
+
+// xf.model: vocab_size, hidden_size and max_seq are required.
+// expected-error @+1 {{xf.model needs a positive integer 'max_seq'}}
+module attributes {xf.model = {kind = "decoder", vocab_size = 101 : i64, hidden_size = 64 : i64}} {
+}
+
+// -----
+
+// xf.model: eos_token_ids is a dense i64 array.
+// expected-error @+1 {{xf.model 'eos_token_ids' must be array<i64: ...>}}
+module attributes {xf.model = {kind = "decoder", vocab_size = 101 : i64, hidden_size = 64 : i64, max_seq = 64 : i64, eos_token_ids = [100]}} {
+}
+
+// -----
+
+// xf.model: it belongs on a module, not on a function.
+// expected-error @+1 {{xf.model must be a dictionary on a module}}
+func.func @model_on_func() attributes {xf.model = {kind = "decoder"}} {
+  return
+}
+
+// -----
+
+// Unknown xf.* attributes are rejected.
+// expected-error @+1 {{unknown xf attribute}}
+module attributes {xf.modle = {kind = "decoder"}} {
+}

@@ -1,0 +1,117 @@
+// RUN: xf-opt %s | xf-opt | FileCheck %s
+// RUN: xf-opt %s --mlir-print-op-generic | xf-opt | FileCheck %s
+
+// Every xf op, the !xf.kv_cache type and the xf.model module attribute print
+// in a form that parses back to the same IR, custom and generic.
+
+// The model facts survive the round trip (printed with sorted keys).
+// CHECK: module attributes {xf.model = {checkpoint = "/tmp/x", eos_token_ids = array<i64: 100>, hidden_size = 64 : i64, kind = "decoder", max_seq = 64 : i64, vocab_size = 101 : i64}}
+module attributes {xf.model = {kind = "decoder", vocab_size = 101 : i64, hidden_size = 64 : i64, max_seq = 64 : i64, eos_token_ids = array<i64: 100>, checkpoint = "/tmp/x"}} {
+
+// Parameters, positions and embeddings: position_ids with and without offset.
+// CHECK-LABEL: func.func @embed(
+// CHECK-SAME:      %[[IDS:.*]]: tensor<?x?xi64>, %[[START:.*]]: index)
+// CHECK:         %[[WTE:.*]] = xf.param "wte" from "transformer.wte.weight" : tensor<101x64xf32>
+// CHECK:         %[[POS:.*]] = xf.position_ids %[[IDS]] : tensor<?x?xi64>
+// CHECK:         %[[POS2:.*]] = xf.position_ids %[[IDS]] offset %[[START]] : tensor<?x?xi64>
+// CHECK:         %[[X:.*]] = xf.embedding %[[WTE]][%[[IDS]]] : tensor<101x64xf32>, tensor<?x?xi64> -> tensor<?x?x64xf32>
+// CHECK:         return %[[X]], %[[POS]], %[[POS2]]
+func.func @embed(%ids: tensor<?x?xi64>, %start: index) -> (tensor<?x?x64xf32>, tensor<?x?xi64>, tensor<?x?xi64>) {
+  %wte = xf.param "wte" from "transformer.wte.weight" : tensor<101x64xf32>
+  %pos = xf.position_ids %ids : tensor<?x?xi64>
+  %pos2 = xf.position_ids %ids offset %start : tensor<?x?xi64>
+  %x = xf.embedding %wte[%ids] : tensor<101x64xf32>, tensor<?x?xi64> -> tensor<?x?x64xf32>
+  return %x, %pos, %pos2 : tensor<?x?x64xf32>, tensor<?x?xi64>, tensor<?x?xi64>
+}
+
+// Linear algebra: linear with bias, linear with transpose_w, matmul, add, mul, scale.
+// CHECK-LABEL: func.func @linear_algebra(
+// CHECK-SAME:      %[[X:.*]]: tensor<?x?x64xf32>, %[[A:.*]]: tensor<?x4x?x16xf32>, %[[B:.*]]: tensor<?x4x16x?xf32>, %[[M:.*]]: tensor<?x?xf32>)
+// CHECK:         %[[W:.*]] = xf.param "w" from "h.0.attn.c_attn.weight" : tensor<64x192xf32>
+// CHECK:         %[[BIAS:.*]] = xf.param "b" from "h.0.attn.c_attn.bias" : tensor<192xf32>
+// CHECK:         %[[Y:.*]] = xf.linear %[[X]], %[[W]] bias %[[BIAS]] : tensor<?x?x64xf32>, tensor<64x192xf32>, tensor<192xf32> -> tensor<?x?x192xf32>
+// CHECK:         %[[WTE:.*]] = xf.param "wte" from "transformer.wte.weight" : tensor<101x64xf32>
+// CHECK:         %[[L:.*]] = xf.linear %[[X]], %[[WTE]] {transpose_w} : tensor<?x?x64xf32>, tensor<101x64xf32> -> tensor<?x?x101xf32>
+// CHECK:         %[[S:.*]] = xf.matmul %[[A]], %[[B]] : tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32> -> tensor<?x4x?x?xf32>
+// CHECK:         %[[SC:.*]] = xf.scale %[[S]] by 2.500000e-01 : tensor<?x4x?x?xf32>
+// CHECK:         %[[SUM:.*]] = xf.add %[[SC]], %[[M]] : tensor<?x4x?x?xf32>, tensor<?x?xf32>
+// CHECK:         %[[PROD:.*]] = xf.mul %[[SUM]], %[[SUM]] : tensor<?x4x?x?xf32>, tensor<?x4x?x?xf32>
+// CHECK:         return %[[Y]], %[[L]], %[[PROD]]
+func.func @linear_algebra(%x: tensor<?x?x64xf32>, %a: tensor<?x4x?x16xf32>, %b: tensor<?x4x16x?xf32>, %m: tensor<?x?xf32>)
+    -> (tensor<?x?x192xf32>, tensor<?x?x101xf32>, tensor<?x4x?x?xf32>) {
+  %w = xf.param "w" from "h.0.attn.c_attn.weight" : tensor<64x192xf32>
+  %bias = xf.param "b" from "h.0.attn.c_attn.bias" : tensor<192xf32>
+  %y = xf.linear %x, %w bias %bias : tensor<?x?x64xf32>, tensor<64x192xf32>, tensor<192xf32> -> tensor<?x?x192xf32>
+  %wte = xf.param "wte" from "transformer.wte.weight" : tensor<101x64xf32>
+  %l = xf.linear %x, %wte {transpose_w} : tensor<?x?x64xf32>, tensor<101x64xf32> -> tensor<?x?x101xf32>
+  %s = xf.matmul %a, %b : tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32> -> tensor<?x4x?x?xf32>
+  %sc = xf.scale %s by 2.500000e-01 : tensor<?x4x?x?xf32>
+  %sum = xf.add %sc, %m : tensor<?x4x?x?xf32>, tensor<?x?xf32>
+  %prod = xf.mul %sum, %sum : tensor<?x4x?x?xf32>, tensor<?x4x?x?xf32>
+  return %y, %l, %prod : tensor<?x?x192xf32>, tensor<?x?x101xf32>, tensor<?x4x?x?xf32>
+}
+
+// Normalisation and activations: layer_norm, softmax, both gelu flavours.
+// CHECK-LABEL: func.func @norm_act(
+// CHECK-SAME:      %[[X:.*]]: tensor<?x?x64xf32>, %[[S:.*]]: tensor<?x4x?x?xf32>)
+// CHECK:         %[[G:.*]] = xf.param "g" from "h.0.ln_1.weight" : tensor<64xf32>
+// CHECK:         %[[B:.*]] = xf.param "b" from "h.0.ln_1.bias" : tensor<64xf32>
+// CHECK:         %[[LN:.*]] = xf.layer_norm %[[X]], %[[G]], %[[B]] eps 9.99999974E-6 : tensor<?x?x64xf32>, tensor<64xf32>, tensor<64xf32>
+// CHECK:         %[[P:.*]] = xf.softmax %[[S]] : tensor<?x4x?x?xf32>
+// CHECK:         %[[T:.*]] = xf.gelu %[[LN]] approximate "tanh" : tensor<?x?x64xf32>
+// CHECK:         %[[E:.*]] = xf.gelu %[[T]] approximate "none" : tensor<?x?x64xf32>
+// CHECK:         return %[[E]], %[[P]]
+func.func @norm_act(%x: tensor<?x?x64xf32>, %s: tensor<?x4x?x?xf32>) -> (tensor<?x?x64xf32>, tensor<?x4x?x?xf32>) {
+  %g = xf.param "g" from "h.0.ln_1.weight" : tensor<64xf32>
+  %b = xf.param "b" from "h.0.ln_1.bias" : tensor<64xf32>
+  %ln = xf.layer_norm %x, %g, %b eps 1.000000e-05 : tensor<?x?x64xf32>, tensor<64xf32>, tensor<64xf32>
+  %p = xf.softmax %s : tensor<?x4x?x?xf32>
+  %t = xf.gelu %ln approximate "tanh" : tensor<?x?x64xf32>
+  %e = xf.gelu %t approximate "none" : tensor<?x?x64xf32>
+  return %e, %p : tensor<?x?x64xf32>, tensor<?x4x?x?xf32>
+}
+
+// Shape ops: slice, reshape (split heads), transpose.
+// CHECK-LABEL: func.func @shapes(
+// CHECK-SAME:      %[[QKV:.*]]: tensor<?x?x192xf32>)
+// CHECK:         %[[Q:.*]] = xf.slice %[[QKV]] axis 2[64, 64] : tensor<?x?x192xf32> -> tensor<?x?x64xf32>
+// CHECK:         %[[H:.*]] = xf.reshape %[[Q]] : tensor<?x?x64xf32> -> tensor<?x?x4x16xf32>
+// CHECK:         %[[T:.*]] = xf.transpose %[[H]] [0, 2, 1, 3] : tensor<?x?x4x16xf32> -> tensor<?x4x?x16xf32>
+// CHECK:         return %[[T]]
+func.func @shapes(%qkv: tensor<?x?x192xf32>) -> tensor<?x4x?x16xf32> {
+  %q = xf.slice %qkv axis 2 [64, 64] : tensor<?x?x192xf32> -> tensor<?x?x64xf32>
+  %h = xf.reshape %q : tensor<?x?x64xf32> -> tensor<?x?x4x16xf32>
+  %t = xf.transpose %h [0, 2, 1, 3] : tensor<?x?x4x16xf32> -> tensor<?x4x?x16xf32>
+  return %t : tensor<?x4x?x16xf32>
+}
+
+// Masks and attention: an explicit causal mask operand, and the causal attribute.
+// CHECK-LABEL: func.func @attention(
+// CHECK-SAME:      %[[IDS:.*]]: tensor<?x?xi64>, %[[Q:.*]]: tensor<?x4x?x16xf32>, %[[K:.*]]: tensor<?x4x?x16xf32>, %[[V:.*]]: tensor<?x4x?x16xf32>)
+// CHECK:         %[[M:.*]] = xf.causal_mask %[[IDS]] : tensor<?x?xi64> -> tensor<?x?xf32>
+// CHECK:         %[[O:.*]] = xf.attention %[[Q]], %[[K]], %[[V]] mask(%[[M]] : tensor<?x?xf32>) mask_kind none scale 2.500000e-01 : tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32>
+// CHECK:         %[[C:.*]] = xf.attention %[[O]], %[[K]], %[[V]] mask_kind causal scale 1.250000e-01 : tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32>
+// CHECK:         return %[[C]]
+func.func @attention(%ids: tensor<?x?xi64>, %q: tensor<?x4x?x16xf32>, %k: tensor<?x4x?x16xf32>, %v: tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32> {
+  %m = xf.causal_mask %ids : tensor<?x?xi64> -> tensor<?x?xf32>
+  %o = xf.attention %q, %k, %v mask(%m : tensor<?x?xf32>) mask_kind none scale 2.500000e-01
+      : tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32>
+  %c = xf.attention %o, %k, %v mask_kind causal scale 1.250000e-01
+      : tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32>
+  return %c : tensor<?x4x?x16xf32>
+}
+
+// KV-cache: both layouts of the type, and cache_append.
+// CHECK-LABEL: func.func @kv_cache(
+// CHECK-SAME:      %[[KC:.*]]: !xf.kv_cache<contiguous, 4, 64, 16, f32>, %[[RC:.*]]: !xf.kv_cache<ring, 4, 64, 16, f32>, %[[POS:.*]]: index, %[[K:.*]]: tensor<?x4x1x16xf32>)
+// CHECK:         %[[ALL:.*]] = xf.cache_append %[[KC]][%[[POS]]], %[[K]] : !xf.kv_cache<contiguous, 4, 64, 16, f32>, tensor<?x4x1x16xf32> -> tensor<?x4x?x16xf32>
+// CHECK:         %[[RALL:.*]] = xf.cache_append %[[RC]][%[[POS]]], %[[K]] : !xf.kv_cache<ring, 4, 64, 16, f32>, tensor<?x4x1x16xf32> -> tensor<?x4x?x16xf32>
+// CHECK:         return %[[ALL]], %[[RALL]]
+func.func @kv_cache(%kc: !xf.kv_cache<contiguous, 4, 64, 16, f32>, %rc: !xf.kv_cache<ring, 4, 64, 16, f32>, %pos: index, %k: tensor<?x4x1x16xf32>)
+    -> (tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>) {
+  %all = xf.cache_append %kc[%pos], %k : !xf.kv_cache<contiguous, 4, 64, 16, f32>, tensor<?x4x1x16xf32> -> tensor<?x4x?x16xf32>
+  %rall = xf.cache_append %rc[%pos], %k : !xf.kv_cache<ring, 4, 64, 16, f32>, tensor<?x4x1x16xf32> -> tensor<?x4x?x16xf32>
+  return %all, %rall : tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>
+}
+
+}

@@ -1,0 +1,292 @@
+//===- xfc.cpp - the xfc driver ---------------------------------*- C++ -*-===//
+//
+//   xfc import <hf-dir> -o model.mlir
+//   xfc compile model.mlir -o <out> [--weights P] [--target T] [--max-seq N]
+//               [--no-opt] [--emit=exe] [--dump-ir DIR] [--list-pipeline]
+//   xfc build <hf-dir> -o <out> [compile options but --weights]
+//
+// Exit codes: 0 success, 2 usage error, 1 any other error. Outputs are
+// written under a temporary name and renamed into place, so a failed command
+// leaves none behind; inputs are never modified.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/ModelCompiler.h"
+#include "dialect/XfDialect.h"
+#include "frontend/Importer.h"
+#include "passes/Pipelines.h"
+#include "tools/InitAll.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+namespace fs = std::filesystem;
+
+namespace {
+
+enum ExitCode { kExitOk = 0, kExitError = 1, kExitUsage = 2 };
+
+cl::SubCommand importCmd("import", "Import a Hugging Face checkpoint as an xf module");
+cl::SubCommand compileCmd("compile", "Compile an xf module into an executable");
+cl::SubCommand buildCmd("build", "Import and compile a checkpoint in one step");
+
+cl::opt<std::string> inputPath(cl::Positional, cl::desc("<input>"), cl::sub(importCmd),
+                               cl::sub(compileCmd), cl::sub(buildCmd));
+cl::opt<std::string> outputPath("o", cl::desc("Output file"), cl::value_desc("path"),
+                                cl::sub(importCmd), cl::sub(compileCmd), cl::sub(buildCmd));
+cl::opt<int64_t> maxSeq("max-seq", cl::desc("Maximum sequence length (default: the config's)"),
+                        cl::init(0), cl::sub(importCmd), cl::sub(compileCmd), cl::sub(buildCmd));
+cl::opt<std::string> weightsPath("weights", cl::desc("Checkpoint the executable loads"),
+                                 cl::sub(compileCmd));
+cl::opt<std::string> target("target", cl::desc("host, x86-64-avx2, x86-64-avx512, or a Halide "
+                                               "target string"),
+                            cl::init("host"), cl::sub(compileCmd), cl::sub(buildCmd));
+cl::opt<bool> noOpt("no-opt", cl::desc("Run only what code generation needs"),
+                    cl::sub(compileCmd), cl::sub(buildCmd));
+cl::opt<std::string> emitKind("emit", cl::desc("exe (lib is not available yet)"),
+                              cl::init("exe"), cl::sub(compileCmd), cl::sub(buildCmd));
+cl::opt<std::string> dumpDir("dump-ir", cl::desc("Write the IR after every stage into DIR"),
+                             cl::value_desc("DIR"), cl::sub(compileCmd), cl::sub(buildCmd));
+cl::opt<bool> listPipeline("list-pipeline", cl::desc("Print the pipeline's stages and exit"),
+                           cl::sub(compileCmd), cl::sub(buildCmd));
+cl::opt<bool> remarks("remarks", cl::desc("Show the passes' remarks (why a fusion did not fire)"),
+                      cl::sub(compileCmd), cl::sub(buildCmd));
+cl::opt<bool> verbose("v", cl::desc("Progress on stderr"), cl::sub(compileCmd),
+                      cl::sub(buildCmd));
+
+int fail(const std::string &msg, int code = kExitError) {
+  llvm::errs() << "xfc: error: " << msg << "\n";
+  return code;
+}
+
+/// Writes `text` to `path` through a temporary file and a rename.
+bool writeAtomically(const std::string &path, const std::string &text, std::string &error) {
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    f << text;
+    f.close();
+    if (!f) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      error = "cannot write " + path;
+      return false;
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    error = "cannot write " + path + ": " + ec.message();
+    return false;
+  }
+  return true;
+}
+
+std::string printModule(ModuleOp module, bool debugInfo = false) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  OpPrintingFlags flags;
+  if (debugInfo)
+    flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/true);
+  module.print(os, flags);
+  return text;
+}
+
+/// Prints errors and warnings (with locations); remarks only with --remarks.
+struct DiagnosticFilter {
+  DiagnosticFilter(MLIRContext &ctx, llvm::SourceMgr &sm)
+      : printer(sm, &ctx, llvm::errs()) {
+    id = ctx.getDiagEngine().registerHandler([](Diagnostic &d) {
+      return success(d.getSeverity() == DiagnosticSeverity::Remark && !remarks);
+    });
+    context = &ctx;
+  }
+  ~DiagnosticFilter() { context->getDiagEngine().eraseHandler(id); }
+  SourceMgrDiagnosticHandler printer;
+  DiagnosticEngine::HandlerID id;
+  MLIRContext *context;
+};
+
+int listStages(const xf::PipelineOptions &opts) {
+  int i = 1;
+  for (const auto &stage : xf::getPipelineStages(opts))
+    llvm::outs() << llvm::format("%02d", i++) << "  " << stage.name << "  — "
+                 << stage.description << "\n";
+  return kExitOk;
+}
+
+bool prepareDumpDir(const std::string &dir, std::string &error) {
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
+    error = "--dump-ir " + dir + " exists and is not a folder";
+    return false;
+  }
+  // Replace an earlier dump: remove what xfc writes there, nothing else.
+  if (fs::is_directory(dir, ec))
+    for (const auto &entry : fs::directory_iterator(dir, ec)) {
+      std::string name = entry.path().filename().string();
+      if (entry.path().extension() == ".mlir" || name == "kernels" || name == "host.cpp" ||
+          name == "index.txt")
+        fs::remove_all(entry.path(), ec);
+    }
+  fs::create_directories(dir, ec);
+  if (ec) {
+    error = "cannot create --dump-ir folder " + dir + ": " + ec.message();
+    return false;
+  }
+  return true;
+}
+
+/// Runs the pipeline (dumping after each stage) and code generation.
+int compileModule(ModuleOp module, MLIRContext &ctx, const std::string &weights) {
+  xf::PipelineOptions opts;
+  opts.optimize = !noOpt;
+  opts.maxSeq = maxSeq;
+  std::string error;
+  if (!dumpDir.empty() && !prepareDumpDir(dumpDir, error))
+    return fail(error);
+  std::string index;
+  auto dump = [&](unsigned n, const std::string &stage) {
+    if (dumpDir.empty())
+      return true;
+    std::string name = llvm::formatv("{0:d2}-{1}.mlir", n, stage).str();
+    index += name + "\n";
+    return writeAtomically((fs::path(dumpDir.getValue()) / name).string(), printModule(module),
+                           error);
+  };
+  if (!dump(0, "input"))
+    return fail(error);
+  unsigned n = 1;
+  for (const auto &stage : xf::getPipelineStages(opts)) {
+    PassManager pm(&ctx);
+    stage.addPasses(pm);
+    if (verbose)
+      llvm::errs() << "xfc: stage " << stage.name << "\n";
+    if (failed(pm.run(module)))
+      return fail("stage '" + stage.name + "' failed");
+    if (!dump(n++, stage.name))
+      return fail(error);
+  }
+  xf::ModelCompileOptions copts;
+  copts.output = outputPath;
+  copts.target = target;
+  copts.weights = weights;
+  copts.dumpDir = dumpDir;
+  copts.verbose = verbose;
+  if (!xf::compileModelToExecutable(module, copts, error))
+    return fail(error);
+  if (!dumpDir.empty()) {
+    index += "kernels/*.stmt\nhost.cpp\n";
+    if (!writeAtomically((fs::path(dumpDir.getValue()) / "index.txt").string(), index, error))
+      return fail(error);
+  }
+  return kExitOk;
+}
+
+bool absolutePath(const std::string &p, std::string &out) {
+  std::error_code ec;
+  fs::path abs = fs::absolute(p, ec);
+  if (ec)
+    return false;
+  out = abs.lexically_normal().string();
+  return true;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  if (!cl::ParseCommandLineOptions(argc, argv, "xfc: a compiler for Transformer models\n",
+                                   &llvm::errs()))
+    return kExitUsage;
+
+  bool anySub = importCmd || compileCmd || buildCmd;
+  if (!anySub)
+    return fail("expected a command: import, compile or build (see xfc --help)", kExitUsage);
+  if (listPipeline) {
+    xf::PipelineOptions opts;
+    opts.optimize = !noOpt;
+    return listStages(opts);
+  }
+  if (inputPath.empty())
+    return fail("missing input (see xfc " +
+                    std::string(importCmd ? "import" : compileCmd ? "compile" : "build") +
+                    " --help)",
+                kExitUsage);
+  if (outputPath.empty())
+    return fail("missing -o <output>", kExitUsage);
+  if (maxSeq < 0)
+    return fail("--max-seq must be positive", kExitUsage);
+  if (emitKind != "exe") {
+    if (emitKind == "lib")
+      return fail("--emit=lib is not available yet (only --emit=exe)");
+    return fail("--emit must be exe or lib, got '" + emitKind + "'", kExitUsage);
+  }
+
+  DialectRegistry registry;
+  xf::registerAllDialects(registry);
+  MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+  llvm::SourceMgr sm;
+  DiagnosticFilter diags(ctx, sm);
+
+  if (importCmd || buildCmd) {
+    xf::ImportOptions iopts;
+    iopts.maxSeq = maxSeq;
+    std::string error;
+    std::string dir;
+    if (!absolutePath(inputPath, dir))
+      return fail("cannot resolve " + inputPath);
+    OwningOpRef<ModuleOp> module = xf::importModel(ctx, dir, iopts, error);
+    if (!module)
+      return fail(error);
+    if (failed(verify(*module)))
+      return fail("the imported module does not verify (an xfc bug)");
+    if (importCmd) {
+      if (!writeAtomically(outputPath, printModule(*module, /*debugInfo=*/true), error))
+        return fail(error);
+      return kExitOk;
+    }
+    return compileModule(*module, ctx, "");
+  }
+
+  // compile
+  std::string error;
+  std::unique_ptr<llvm::MemoryBuffer> file = openInputFile(inputPath, &error);
+  if (!file)
+    return fail(error);
+  sm.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sm, &ctx);
+  if (!module)
+    return fail("cannot parse " + inputPath);
+  if (maxSeq > 0) {
+    // The KV-cache pass takes it; the runtime's limit comes from xf.model.
+    if (auto dict = (*module)->getAttrOfType<DictionaryAttr>(xf::kModelAttrName)) {
+      NamedAttrList attrs(dict);
+      attrs.set("max_seq", IntegerAttr::get(IntegerType::get(&ctx, 64), maxSeq));
+      (*module)->setAttr(xf::kModelAttrName, attrs.getDictionary(&ctx));
+    }
+  }
+  std::string weights;
+  if (!weightsPath.empty() && !absolutePath(weightsPath, weights))
+    return fail("cannot resolve " + weightsPath);
+  return compileModule(*module, ctx, weights);
+}
