@@ -8,6 +8,7 @@
 
 #include "dialect/XfInterpreter.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -351,6 +352,11 @@ private:
               std::copy_n(&cache.f32[(bi * h + hi) * cap * d], len * d,
                           &out.f32[(bi * h + hi) * len * d]);
           return one(std::move(out));
+        })
+        .Case([&](arith::ConstantIndexOp c) -> Results {
+          SmallVector<RtValue> r;
+          r.push_back(RtValue::ofIndex(c.value()));
+          return r;
         })
         .Case([&](func::CallOp call) -> Results {
           auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(

@@ -72,14 +72,15 @@ struct ConfigReader {
     out = it->get<bool>();
     return true;
   }
-  bool tokenIds(const char *key, std::vector<int64_t> &out, int64_t vocab) {
+  bool tokenIds(const char *key, std::vector<int64_t> &out) {
     auto it = config.find(key);
     if (it == config.end() || it->is_null())
       return true;
     auto one = [&](const json &v) {
-      if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() >= vocab)
-        return fail(std::string("field '") + key + "' must hold token ids below vocab_size " +
-                    std::to_string(vocab) + ", got " + v.dump());
+      // An id past the vocabulary is kept: it is simply never generated.
+      if (!v.is_number_integer() || v.get<int64_t>() < 0)
+        return fail(std::string("field '") + key +
+                    "' must be a non-negative token id or a list of them, got " + v.dump());
       out.push_back(v.get<int64_t>());
       return true;
     };
@@ -187,6 +188,8 @@ private:
   /// A parameter checked against the checkpoint: present, right shape, a
   /// float dtype the runtime converts.
   Value param(const std::string &name, std::vector<int64_t> shape, bool prefixed = true) {
+    if (!error.empty()) // keep the first error
+      return nullptr;
     std::string key = prefixed ? prefix + name : name;
     const ::xf::readers::TensorInfo *t = ckpt.find(key);
     if (!t) {
@@ -330,7 +333,7 @@ OwningOpRef<ModuleOp> mlir::xf::buildGPT2(MLIRContext &context, const json &conf
     return nullptr;
   }
   std::vector<int64_t> eos;
-  if (!cfg.tokenIds("eos_token_id", eos, g.vocab))
+  if (!cfg.tokenIds("eos_token_id", eos))
     return nullptr;
   int64_t maxSeq = g.positions;
   if (options.maxSeq > 0) {

@@ -9,6 +9,7 @@
 #include "passes/Passes.h"
 
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -22,16 +23,25 @@ using namespace mlir::xf;
 
 namespace {
 
-/// The kernel's body printed without locations or its own name: equal
-/// strings mean equal computations.
+/// What the kernel computes: each op's name, attributes (inherent and
+/// discardable) and types, in order. Equal keys mean equal computations;
+/// locations and the kernel's own name are not part of it.
 std::string structuralKey(func::FuncOp kernel) {
   std::string key;
   llvm::raw_string_ostream os(key);
   os << kernel.getFunctionType();
-  OpPrintingFlags flags;
-  flags.elideLargeElementsAttrs(64).printGenericOpForm();
-  for (Operation &op : kernel.getBody().front())
-    op.print(os, flags);
+  llvm::DenseMap<Value, unsigned> number;
+  for (BlockArgument arg : kernel.getArguments())
+    number[arg] = number.size();
+  for (Operation &op : kernel.getBody().front()) {
+    os << "|" << op.getName() << " " << op.getPropertiesAsAttribute() << " "
+       << op.getDiscardableAttrDictionary() << " (";
+    for (Value v : op.getOperands())
+      os << "%" << number.lookup(v) << ",";
+    os << ")";
+    for (Value r : op.getResults())
+      number[r] = number.size();
+  }
   return key;
 }
 

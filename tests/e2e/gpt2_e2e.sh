@@ -7,7 +7,7 @@
 # decode is compared with recompute); and the issue's literal command line.
 # Usage: gpt2_e2e.sh BIN_DIR WORK_DIR
 set -euo pipefail
-BIN=$1
+BIN=$(cd "$1" && pwd)
 WORK=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3

@@ -157,6 +157,8 @@ protected:
     args.insert(args.end(), caches.begin(), caches.end());
     auto r = interpret(prefill, args, params);
     EXPECT_TRUE(succeeded(r));
+    if (failed(r))
+      return {};
     HostTensor out = (*r)[0].tensor;
     for (size_t i = n; i < tokens.size(); ++i) {
       std::vector<RtValue> dargs{RtValue::ofTensor(ids({tokens[i]})),
@@ -164,6 +166,8 @@ protected:
       dargs.insert(dargs.end(), caches.begin(), caches.end());
       auto d = interpret(decode, dargs, params);
       EXPECT_TRUE(succeeded(d));
+      if (failed(d))
+        return {};
       const HostTensor &row = (*d)[0].tensor;
       out.f32.insert(out.f32.end(), row.f32.begin(), row.f32.end());
       out.shape[1] += 1;

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/ModelCompiler.h"
+#include "codegen/halide/KernelSpec.h"
 #include "dialect/XfDialect.h"
 #include "frontend/Importer.h"
 #include "passes/Pipelines.h"
@@ -105,7 +106,7 @@ std::string printModule(ModuleOp module, bool debugInfo = false) {
   llvm::raw_string_ostream os(text);
   OpPrintingFlags flags;
   if (debugInfo)
-    flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/true);
+    flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
   module.print(os, flags);
   return text;
 }
@@ -125,9 +126,9 @@ struct DiagnosticFilter {
   MLIRContext *context;
 };
 
-int listStages(const xf::PipelineOptions &opts) {
+int listStages(const mlir::xf::PipelineOptions &opts) {
   int i = 1;
-  for (const auto &stage : xf::getPipelineStages(opts))
+  for (const auto &stage : mlir::xf::getPipelineStages(opts))
     llvm::outs() << llvm::format("%02d", i++) << "  " << stage.name << "  — "
                  << stage.description << "\n";
   return kExitOk;
@@ -157,7 +158,7 @@ bool prepareDumpDir(const std::string &dir, std::string &error) {
 
 /// Runs the pipeline (dumping after each stage) and code generation.
 int compileModule(ModuleOp module, MLIRContext &ctx, const std::string &weights) {
-  xf::PipelineOptions opts;
+  mlir::xf::PipelineOptions opts;
   opts.optimize = !noOpt;
   opts.maxSeq = maxSeq;
   std::string error;
@@ -175,7 +176,7 @@ int compileModule(ModuleOp module, MLIRContext &ctx, const std::string &weights)
   if (!dump(0, "input"))
     return fail(error);
   unsigned n = 1;
-  for (const auto &stage : xf::getPipelineStages(opts)) {
+  for (const auto &stage : mlir::xf::getPipelineStages(opts)) {
     PassManager pm(&ctx);
     stage.addPasses(pm);
     if (verbose)
@@ -185,13 +186,13 @@ int compileModule(ModuleOp module, MLIRContext &ctx, const std::string &weights)
     if (!dump(n++, stage.name))
       return fail(error);
   }
-  xf::ModelCompileOptions copts;
+  mlir::xf::ModelCompileOptions copts;
   copts.output = outputPath;
   copts.target = target;
   copts.weights = weights;
   copts.dumpDir = dumpDir;
   copts.verbose = verbose;
-  if (!xf::compileModelToExecutable(module, copts, error))
+  if (!mlir::xf::compileModelToExecutable(module, copts, error))
     return fail(error);
   if (!dumpDir.empty()) {
     index += "kernels/*.stmt\nhost.cpp\n";
@@ -222,7 +223,7 @@ int main(int argc, char **argv) {
   if (!anySub)
     return fail("expected a command: import, compile or build (see xfc --help)", kExitUsage);
   if (listPipeline) {
-    xf::PipelineOptions opts;
+    mlir::xf::PipelineOptions opts;
     opts.optimize = !noOpt;
     return listStages(opts);
   }
@@ -241,21 +242,27 @@ int main(int argc, char **argv) {
     return fail("--emit must be exe or lib, got '" + emitKind + "'", kExitUsage);
   }
 
+  if (!importCmd) {
+    std::string halideTarget, error;
+    if (!::xf::codegen::resolveTarget(target, halideTarget, error))
+      return fail(error, kExitUsage);
+  }
+
   DialectRegistry registry;
-  xf::registerAllDialects(registry);
+  mlir::xf::registerAllDialects(registry);
   MLIRContext ctx(registry);
   ctx.loadAllAvailableDialects();
   llvm::SourceMgr sm;
   DiagnosticFilter diags(ctx, sm);
 
   if (importCmd || buildCmd) {
-    xf::ImportOptions iopts;
+    mlir::xf::ImportOptions iopts;
     iopts.maxSeq = maxSeq;
     std::string error;
     std::string dir;
     if (!absolutePath(inputPath, dir))
       return fail("cannot resolve " + inputPath);
-    OwningOpRef<ModuleOp> module = xf::importModel(ctx, dir, iopts, error);
+    OwningOpRef<ModuleOp> module = mlir::xf::importModel(ctx, dir, iopts, error);
     if (!module)
       return fail(error);
     if (failed(verify(*module)))
@@ -279,10 +286,10 @@ int main(int argc, char **argv) {
     return fail("cannot parse " + inputPath);
   if (maxSeq > 0) {
     // The KV-cache pass takes it; the runtime's limit comes from xf.model.
-    if (auto dict = (*module)->getAttrOfType<DictionaryAttr>(xf::kModelAttrName)) {
+    if (auto dict = (*module)->getAttrOfType<DictionaryAttr>(mlir::xf::kModelAttrName)) {
       NamedAttrList attrs(dict);
       attrs.set("max_seq", IntegerAttr::get(IntegerType::get(&ctx, 64), maxSeq));
-      (*module)->setAttr(xf::kModelAttrName, attrs.getDictionary(&ctx));
+      (*module)->setAttr(mlir::xf::kModelAttrName, attrs.getDictionary(&ctx));
     }
   }
   std::string weights;
