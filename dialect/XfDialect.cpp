@@ -79,7 +79,7 @@ LogicalResult XfDialect::verifyOperationAttribute(Operation *op,
   }
   if (attr.getName() == kKernelAttrName)
     return success();
-  return op->emitError("unknown xf attribute '") << attr.getName() << "'";
+  return op->emitError("unknown xf attribute '") << attr.getName().getValue() << "'";
 }
 
 FailureOr<ModelInfo> mlir::xf::getModelInfo(ModuleOp module) {

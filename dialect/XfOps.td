@@ -230,7 +230,7 @@ def Xf_TransposeOp : Xf_Op<"transpose", [Pure]> {
     `result` dimension i is `input` dimension `permutation[i]`.
 
     ```mlir
-    %t = xf.transpose %x [0, 2, 1, 3] : tensor<?x?x4x16xf32> -> tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32>
+    %t = xf.transpose %x [0, 2, 1, 3] : tensor<?x?x4x16xf32> -> tensor<?x4x?x16xf32>
     ```
   }];
   let arguments = (ins Xf_F32Tensor:$input, DenseI64ArrayAttr:$permutation);
@@ -290,7 +290,7 @@ def Xf_AttentionOp : Xf_Op<"attention", [Pure]> {
 
     ```mlir
     %o = xf.attention %q, %k, %v mask_kind causal scale 2.500000e-01
-        : tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32>
+        : tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32>
     ```
   }];
   let arguments = (ins Xf_F32Tensor:$q, Xf_F32Tensor:$k, Xf_F32Tensor:$v,

@@ -9,6 +9,7 @@
 #include "passes/Passes.h"
 
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/DenseSet.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::xf {
@@ -21,12 +22,14 @@ using namespace mlir::xf;
 
 namespace {
 
-/// True if `v` has exactly one use; otherwise emits a remark on the op that
-/// would have been fused, saying why the chain is not.
-bool singleUseOrRemark(Value v, StringRef what) {
+/// True if `v` has exactly one use; otherwise emits a remark (once per op,
+/// however often the driver revisits it) on the op that would have been
+/// fused, saying why the chain is not.
+bool singleUseOrRemark(Value v, StringRef what, llvm::DenseSet<Operation *> &remarked) {
   if (v.hasOneUse())
     return true;
-  if (Operation *def = v.getDefiningOp())
+  Operation *def = v.getDefiningOp();
+  if (def && remarked.insert(def).second)
     def->emitRemark("attention not fused: the ")
         << what << " has " << std::distance(v.use_begin(), v.use_end())
         << " users, not 1";
@@ -42,34 +45,36 @@ struct FuseAttentionChain : OpRewritePattern<MatmulOp> {
     auto softmax = pv.getA().getDefiningOp<SoftmaxOp>();
     if (!softmax || cast<RankedTensorType>(pv.getType()).getRank() != 4)
       return failure();
-    if (!singleUseOrRemark(softmax, "softmax"))
-      return failure();
     Value scores = softmax.getInput();
     Value mask;
     if (auto add = scores.getDefiningOp<AddOp>()) {
       auto maskType = cast<RankedTensorType>(add.getRhs().getType());
       if (maskType.getRank() != 2) {
-        add.emitRemark("attention not fused: the mask must be [seq, seq], got rank ")
+        if (remarked.insert(add).second)
+          add.emitRemark("attention not fused: the mask must be [seq, seq], got rank ")
             << maskType.getRank();
         return failure();
       }
-      if (!singleUseOrRemark(add, "masked score"))
+      if (!singleUseOrRemark(add, "masked score", remarked))
         return failure();
       mask = add.getRhs();
       scores = add.getLhs();
     }
     float scale = 1.0f;
     if (auto sc = scores.getDefiningOp<ScaleOp>()) {
-      if (!singleUseOrRemark(sc, "scaled score"))
+      if (!singleUseOrRemark(sc, "scaled score", remarked))
         return failure();
       scale = sc.getFactor().convertToFloat();
       scores = sc.getInput();
     }
     auto qk = scores.getDefiningOp<MatmulOp>();
-    if (!qk || !singleUseOrRemark(qk, "score matmul"))
+    if (!qk || !singleUseOrRemark(qk, "score matmul", remarked))
       return failure();
     auto kt = qk.getB().getDefiningOp<TransposeOp>();
     if (!kt || kt.getPermutation() != ArrayRef<int64_t>{0, 1, 3, 2})
+      return failure();
+    // The chain is attention; fuse it only if nothing else reads the softmax.
+    if (!singleUseOrRemark(softmax, "softmax", remarked))
       return failure();
 
     Location loc = rewriter.getFusedLoc({qk.getLoc(), softmax.getLoc(), pv.getLoc()});
@@ -83,6 +88,7 @@ struct FuseAttentionChain : OpRewritePattern<MatmulOp> {
   }
 
   llvm::Statistic &fused;
+  mutable llvm::DenseSet<Operation *> remarked;
 };
 
 struct FuseAttentionPass : xf::impl::FuseAttentionBase<FuseAttentionPass> {

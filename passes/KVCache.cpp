@@ -74,8 +74,12 @@ struct KVCachePass : xf::impl::KVCacheBase<KVCachePass> {
                   bool decode) {
     OpBuilder b(forward);
     SmallVector<Type> argTypes{forward.getArgumentTypes()[0]};
-    if (decode)
+    if (decode) {
+      // Decode takes exactly one token per sequence: [batch, 1].
+      auto ids = cast<RankedTensorType>(argTypes[0]);
+      argTypes[0] = RankedTensorType::get({ids.getDimSize(0), 1}, ids.getElementType());
       argTypes.push_back(b.getIndexType());
+    }
     argTypes.append(cacheTypes.begin(), cacheTypes.end());
     auto fnType = b.getFunctionType(argTypes, forward.getResultTypes());
     auto fn = b.create<func::FuncOp>(forward.getLoc(), name, fnType);
@@ -99,7 +103,7 @@ struct KVCachePass : xf::impl::KVCacheBase<KVCachePass> {
         auto kAll = b.create<CacheAppendOp>(a.getLoc(), kc, pos, k);
         auto vAll = b.create<CacheAppendOp>(a.getLoc(), vc, pos, v);
         if (decode) {
-          // One query at the end of the cache sees every cached key.
+          // The one query (ids are [batch, 1]) sees every cached key.
           auto newA = b.create<AttentionOp>(
               a.getLoc(), a.getType(), map.lookup(a.getQ()), kAll, vAll, Value(),
               MaskKindAttr::get(&getContext(), MaskKind::none), a.getScaleAttr());

@@ -35,7 +35,7 @@ struct OutlineKernelsPass : xf::impl::OutlineKernelsBase<OutlineKernelsPass> {
     SymbolTable symbols(module);
     SmallVector<func::FuncOp> entries;
     for (auto fn : module.getOps<func::FuncOp>())
-      if (!fn.isExternal() && !fn->hasAttr(kKernelAttrName))
+      if (fn.isPublic() && !fn.isExternal() && !fn->hasAttr(kKernelAttrName))
         entries.push_back(fn);
 
     for (func::FuncOp fn : entries) {

@@ -9,6 +9,7 @@
 #include "passes/Passes.h"
 
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/DenseSet.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::xf {
@@ -35,7 +36,8 @@ struct SpecializeCausalMask : OpRewritePattern<AttentionOp> {
       return failure();
     auto causal = mask.getDefiningOp<CausalMaskOp>();
     if (!causal) {
-      op.emitRemark("mask not specialised: it is not a recognised mask construction");
+      if (remarked.insert(op).second)
+        op.emitRemark("mask not specialised: it is not a recognised mask construction");
       return failure();
     }
     if (op.getMaskKind() != MaskKind::none)
@@ -51,6 +53,7 @@ struct SpecializeCausalMask : OpRewritePattern<AttentionOp> {
   }
 
   llvm::Statistic &count;
+  mutable llvm::DenseSet<Operation *> remarked;
 };
 
 struct SpecializeMasksPass : xf::impl::SpecializeMasksBase<SpecializeMasksPass> {

@@ -1,9 +1,7 @@
 // RUN: xf-opt %s --split-input-file --xf-fuse-attention | FileCheck %s
 // RUN: xf-opt %s --split-input-file --xf-fuse-attention --verify-diagnostics > /dev/null
 
-// The full chain matmul(q, k^T) -> scale -> add mask -> softmax -> matmul v
-// becomes one xf.attention; the mask stays an operand, the scale becomes an
-// attribute and the chain's ops are gone.
+// matmul(q, k^T) -> scale -> add mask -> softmax -> matmul v becomes one xf.attention keeping the mask operand.
 // CHECK-LABEL: func.func @full_chain(
 // CHECK-SAME:      %[[Q:.*]]: tensor<?x2x?x4xf32>, %[[K:.*]]: tensor<?x2x?x4xf32>, %[[V:.*]]: tensor<?x2x?x4xf32>, %[[M:.*]]: tensor<?x?xf32>)
 // CHECK-NOT:     xf.transpose

@@ -1,0 +1,75 @@
+// RUN: xf-opt %s --split-input-file --xf-specialize-masks | FileCheck %s
+// RUN: xf-opt %s --split-input-file --xf-specialize-masks --verify-diagnostics > /dev/null
+
+// A causal_mask operand becomes mask_kind causal; the [seq, seq] mask tensor is erased.
+// CHECK-LABEL: func.func @causal(
+// CHECK-SAME:      %[[IDS:.*]]: tensor<?x?xi64>, %[[Q:.*]]: tensor<?x2x?x4xf32>, %[[K:.*]]: tensor<?x2x?x4xf32>, %[[V:.*]]: tensor<?x2x?x4xf32>)
+// CHECK-NOT:     xf.causal_mask
+// CHECK:         %[[O:.*]] = xf.attention %[[Q]], %[[K]], %[[V]] mask_kind causal scale 5.000000e-01 :
+// CHECK-NEXT:    return %[[O]]
+func.func @causal(%ids: tensor<?x?xi64>, %q: tensor<?x2x?x4xf32>, %k: tensor<?x2x?x4xf32>, %v: tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32> {
+  %m = xf.causal_mask %ids : tensor<?x?xi64> -> tensor<?x?xf32>
+  %o = xf.attention %q, %k, %v mask(%m : tensor<?x?xf32>) mask_kind none scale 5.000000e-01
+      : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+  return %o : tensor<?x2x?x4xf32>
+}
+
+// -----
+
+// One mask shared by two layers: both attentions become causal and the mask goes.
+// CHECK-LABEL: func.func @shared_mask(
+// CHECK-SAME:      %[[IDS:.*]]: tensor<?x?xi64>, %[[Q:.*]]: tensor<?x2x?x4xf32>)
+// CHECK-NOT:     xf.causal_mask
+// CHECK:         %[[O1:.*]] = xf.attention %[[Q]], %[[Q]], %[[Q]] mask_kind causal scale 5.000000e-01 :
+// CHECK:         %[[O2:.*]] = xf.attention %[[O1]], %[[O1]], %[[O1]] mask_kind causal scale 5.000000e-01 :
+// CHECK-NEXT:    return %[[O2]]
+func.func @shared_mask(%ids: tensor<?x?xi64>, %q: tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32> {
+  %m = xf.causal_mask %ids : tensor<?x?xi64> -> tensor<?x?xf32>
+  %o1 = xf.attention %q, %q, %q mask(%m : tensor<?x?xf32>) mask_kind none scale 5.000000e-01
+      : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+  %o2 = xf.attention %o1, %o1, %o1 mask(%m : tensor<?x?xf32>) mask_kind none scale 5.000000e-01
+      : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+  return %o2 : tensor<?x2x?x4xf32>
+}
+
+// -----
+
+// The attention is specialised, but the mask stays while something else uses it.
+// CHECK-LABEL: func.func @mask_escapes(
+// CHECK-SAME:      %[[IDS:.*]]: tensor<?x?xi64>, %[[Q:.*]]: tensor<?x2x?x4xf32>)
+// CHECK:         %[[M:.*]] = xf.causal_mask %[[IDS]]
+// CHECK:         %[[O:.*]] = xf.attention %[[Q]], %[[Q]], %[[Q]] mask_kind causal scale 5.000000e-01 :
+// CHECK-NEXT:    return %[[O]], %[[M]]
+func.func @mask_escapes(%ids: tensor<?x?xi64>, %q: tensor<?x2x?x4xf32>) -> (tensor<?x2x?x4xf32>, tensor<?x?xf32>) {
+  %m = xf.causal_mask %ids : tensor<?x?xi64> -> tensor<?x?xf32>
+  %o = xf.attention %q, %q, %q mask(%m : tensor<?x?xf32>) mask_kind none scale 5.000000e-01
+      : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+  return %o, %m : tensor<?x2x?x4xf32>, tensor<?x?xf32>
+}
+
+// -----
+
+// Not specialised: a mask passed in as an argument is unknown, so it stays an operand.
+// CHECK-LABEL: func.func @argument_mask(
+// CHECK-SAME:      %[[M:.*]]: tensor<?x?xf32>, %[[Q:.*]]: tensor<?x2x?x4xf32>)
+// CHECK:         %[[O:.*]] = xf.attention %[[Q]], %[[Q]], %[[Q]] mask(%[[M]] : tensor<?x?xf32>) mask_kind none scale 5.000000e-01 :
+// CHECK-NEXT:    return %[[O]]
+func.func @argument_mask(%m: tensor<?x?xf32>, %q: tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32> {
+  // expected-remark @+1 {{mask not specialised: it is not a recognised mask construction}}
+  %o = xf.attention %q, %q, %q mask(%m : tensor<?x?xf32>) mask_kind none scale 5.000000e-01
+      : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+  return %o : tensor<?x2x?x4xf32>
+}
+
+// -----
+
+// Not changed: an attention without a mask operand keeps its mask kind.
+// CHECK-LABEL: func.func @no_mask(
+// CHECK-SAME:      %[[Q:.*]]: tensor<?x2x?x4xf32>)
+// CHECK:         %[[O:.*]] = xf.attention %[[Q]], %[[Q]], %[[Q]] mask_kind none scale 5.000000e-01 :
+// CHECK-NEXT:    return %[[O]]
+func.func @no_mask(%q: tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32> {
+  %o = xf.attention %q, %q, %q mask_kind none scale 5.000000e-01
+      : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+  return %o : tensor<?x2x?x4xf32>
+}
