@@ -54,6 +54,7 @@ public:
   halide_buffer_t *hb();
 
 private:
+  static Tensor allocate(std::vector<int64_t> shape, bool isInt);
   std::shared_ptr<void> storage_;
   void *data_ = nullptr;
   bool isInt_ = false;

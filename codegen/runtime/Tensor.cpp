@@ -37,32 +37,26 @@ std::string shapeStr(const std::vector<int64_t> &s) {
 
 int64_t Tensor::numel() const { return product(shape_); }
 
-Tensor Tensor::f32(std::vector<int64_t> shape) {
-  Tensor t;
-  size_t bytes = std::max<size_t>(1, (size_t)product(shape) * sizeof(float));
+Tensor Tensor::allocate(std::vector<int64_t> shape, bool isInt) {
+  for (int64_t d : shape)
+    if (d < 0)
+      throw Error("internal: negative tensor dimension " + std::to_string(d));
+  size_t elem = isInt ? sizeof(int64_t) : sizeof(float);
+  size_t bytes = std::max<size_t>(1, (size_t)product(shape) * elem);
   void *p = std::calloc(bytes, 1);
   if (!p)
     throw Error("out of memory allocating " + std::to_string(bytes) + " bytes");
+  Tensor t;
   t.storage_ = std::shared_ptr<void>(p, std::free);
   t.data_ = p;
+  t.isInt_ = isInt;
   t.strides_ = contiguousStrides(shape);
   t.shape_ = std::move(shape);
   return t;
 }
 
-Tensor Tensor::i64(std::vector<int64_t> shape) {
-  Tensor t;
-  size_t bytes = std::max<size_t>(1, (size_t)product(shape) * sizeof(int64_t));
-  void *p = std::calloc(bytes, 1);
-  if (!p)
-    throw Error("out of memory allocating " + std::to_string(bytes) + " bytes");
-  t.storage_ = std::shared_ptr<void>(p, std::free);
-  t.data_ = p;
-  t.isInt_ = true;
-  t.strides_ = contiguousStrides(shape);
-  t.shape_ = std::move(shape);
-  return t;
-}
+Tensor Tensor::f32(std::vector<int64_t> shape) { return allocate(std::move(shape), false); }
+Tensor Tensor::i64(std::vector<int64_t> shape) { return allocate(std::move(shape), true); }
 
 Tensor Tensor::reshaped(std::vector<int64_t> shape) const {
   if (strides_ != contiguousStrides(shape_))
