@@ -11,7 +11,8 @@ include "dialect/XfDialect.td"
 
 def Xf_MaskKind : I32EnumAttr<"MaskKind", "structured attention mask", [
     I32EnumAttrCase<"none", 0>,
-    I32EnumAttrCase<"causal", 1>
+    I32EnumAttrCase<"causal", 1>,
+    I32EnumAttrCase<"sliding_window", 2>
   ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::mlir::xf";

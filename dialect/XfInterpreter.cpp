@@ -67,9 +67,9 @@ ParamProvider mlir::xf::randomParams(uint64_t seed) {
     std::seed_seq seq{seed, (uint64_t)llvm::hash_value(op.getKey())};
     std::mt19937_64 gen(seq);
     std::normal_distribution<float> normal(0.0f, 0.3f);
-    bool isGamma = op.getName().ends_with("ln_1.weight") ||
-                   op.getName().ends_with("ln_2.weight") ||
-                   op.getName().ends_with("ln_f.weight");
+    StringRef name = op.getName();
+    bool isGamma = name.ends_with(".weight") &&
+                   (name.contains("ln_") || name.contains("norm") || name.contains("layernorm"));
     for (float &x : t.f32)
       x = (isGamma ? 1.0f : 0.0f) + normal(gen);
     return t;
@@ -258,6 +258,69 @@ private:
           }
           return one(std::move(out));
         })
+        .Case([&](RmsNormOp rn) {
+          HostTensor out = in[0].tensor;
+          const HostTensor &w = in[1].tensor;
+          int64_t d = out.shape.back();
+          float eps = rn.getEpsilon().convertToFloat();
+          for (int64_t row = 0; row < out.numel() / d; ++row) {
+            float *x = &out.f32[row * d];
+            float ms = 0;
+            for (int64_t i = 0; i < d; ++i)
+              ms += x[i] * x[i];
+            ms /= d;
+            float inv = 1.0f / std::sqrt(ms + eps);
+            for (int64_t i = 0; i < d; ++i)
+              x[i] = w.f32[i] * (x[i] * inv);
+          }
+          return one(std::move(out));
+        })
+        .Case([&](SiluOp) {
+          HostTensor out = in[0].tensor;
+          for (float &x : out.f32)
+            x = x / (1.0f + std::exp(-x));
+          return one(std::move(out));
+        })
+        .Case([&](RopeOp r) {
+          const HostTensor &x = in[0].tensor, &pos = in[1].tensor;
+          HostTensor out = x;
+          int64_t B = x.shape[0], H = x.shape[1], S = x.shape[2], D = x.shape[3], half = D / 2;
+          float theta = r.getTheta().convertToFloat();
+          for (int64_t b = 0; b < B; ++b)
+            for (int64_t s = 0; s < S; ++s) {
+              float p = (float)pos.i64[b * S + s];
+              for (int64_t i = 0; i < half; ++i) {
+                float invFreq = 1.0f / std::pow(theta, (float)(2 * i) / (float)D);
+                float angle = p * invFreq, c = std::cos(angle), sn = std::sin(angle);
+                for (int64_t h = 0; h < H; ++h) {
+                  const float *xi = &x.f32[((b * H + h) * S + s) * D];
+                  float *oi = &out.f32[((b * H + h) * S + s) * D];
+                  oi[i] = xi[i] * c - xi[i + half] * sn;
+                  oi[i + half] = xi[i + half] * c + xi[i] * sn;
+                }
+              }
+            }
+          return one(std::move(out));
+        })
+        .Case([&](RepeatHeadsOp r) {
+          const HostTensor &x = in[0].tensor;
+          int64_t n = r.getRepeats();
+          int64_t B = x.shape[0], H = x.shape[1], rest = x.shape[2] * x.shape[3];
+          HostTensor out = HostTensor::zerosF32({B, H * n, x.shape[2], x.shape[3]});
+          for (int64_t b = 0; b < B; ++b)
+            for (int64_t h = 0; h < H * n; ++h)
+              std::copy_n(&x.f32[(b * H + h / n) * rest], rest, &out.f32[(b * H * n + h) * rest]);
+          return one(std::move(out));
+        })
+        .Case([&](SlidingWindowMaskOp m) {
+          int64_t s = in[0].tensor.shape[1], w = m.getWindow();
+          HostTensor out = HostTensor::zerosF32({s, s});
+          for (int64_t i = 0; i < s; ++i)
+            for (int64_t j = 0; j < s; ++j)
+              if (j > i || i - j >= w)
+                out.f32[i * s + j] = std::numeric_limits<float>::lowest();
+          return one(std::move(out));
+        })
         .Case([&](SoftmaxOp) {
           HostTensor out = in[0].tensor;
           int64_t d = out.shape.back();
@@ -336,7 +399,8 @@ private:
           const HostTensor &u = in[2].tensor;
           int64_t b = u.shape[0], h = u.shape[1], s = u.shape[2], d = u.shape[3];
           int64_t cap = cache.shape[2];
-          if (b != cache.shape[0] || pos < 0 || pos + s > cap)
+          bool ring = cast<KVCacheType>(c.getCache().getType()).getLayout() == CacheLayout::ring;
+          if (b != cache.shape[0] || pos < 0 || (!ring && pos + s > cap))
             return c.emitError("interpreter: cache write [")
                        << pos << ", " << pos + s << ") exceeds capacity " << cap,
                    failure();
@@ -344,8 +408,8 @@ private:
             for (int64_t hi = 0; hi < h; ++hi)
               for (int64_t si = 0; si < s; ++si)
                 std::copy_n(&u.f32[((bi * h + hi) * s + si) * d], d,
-                            &cache.f32[((bi * h + hi) * cap + pos + si) * d]);
-          int64_t len = pos + s;
+                            &cache.f32[((bi * h + hi) * cap + (pos + si) % cap) * d]);
+          int64_t len = std::min(pos + s, cap);
           HostTensor out = HostTensor::zerosF32({b, h, len, d});
           for (int64_t bi = 0; bi < b; ++bi)
             for (int64_t hi = 0; hi < h; ++hi)
@@ -403,9 +467,10 @@ private:
     const HostTensor &q = in[0].tensor, &k = in[1].tensor, &v = in[2].tensor;
     const HostTensor *mask = a.getMask() ? &in[3].tensor : nullptr;
     int64_t B = q.shape[0], H = q.shape[1], Sq = q.shape[2], D = q.shape[3];
-    int64_t Sk = k.shape[2], Dv = v.shape[3];
+    int64_t Sk = k.shape[2], Dv = v.shape[3], KVH = k.shape[1], group = H / KVH;
     float scale = a.getScale().convertToFloat();
-    bool causal = a.getMaskKind() == MaskKind::causal;
+    bool causal = a.getMaskKind() != MaskKind::none;
+    int64_t window = a.getWindow() ? (int64_t)*a.getWindow() : Sk + Sq + 1;
     HostTensor out = HostTensor::zerosF32({B, H, Sq, Dv});
     std::vector<float> s(Sk);
     for (int64_t b = 0; b < B; ++b)
@@ -413,14 +478,15 @@ private:
         for (int64_t i = 0; i < Sq; ++i) {
           const float *qi = &q.f32[((b * H + h) * Sq + i) * D];
           for (int64_t j = 0; j < Sk; ++j) {
-            const float *kj = &k.f32[((b * H + h) * Sk + j) * D];
+            const float *kj = &k.f32[((b * KVH + h / group) * Sk + j) * D];
             float acc = 0;
             for (int64_t t = 0; t < D; ++t)
               acc += qi[t] * kj[t];
             acc *= scale;
             if (mask)
               acc += mask->f32[i * Sk + j];
-            if (causal && j > i + (Sk - Sq))
+            int64_t qpos = i + (Sk - Sq);
+            if (causal && (j > qpos || qpos - j >= window))
               acc = -std::numeric_limits<float>::infinity();
             s[j] = acc;
           }
@@ -428,7 +494,7 @@ private:
           float *o = &out.f32[((b * H + h) * Sq + i) * Dv];
           for (int64_t j = 0; j < Sk; ++j)
             for (int64_t t = 0; t < Dv; ++t)
-              o[t] += s[j] * v.f32[((b * H + h) * Sk + j) * Dv + t];
+              o[t] += s[j] * v.f32[((b * KVH + h / group) * Sk + j) * Dv + t];
         }
     return one(std::move(out));
   }

@@ -185,6 +185,62 @@ LogicalResult LayerNormOp::verify() {
   return success();
 }
 
+LogicalResult RmsNormOp::verify() {
+  RankedTensorType x, w;
+  if (failed(requireRanked(*this, getInput(), "input", x, 1)) ||
+      failed(requireRanked(*this, getWeight(), "weight", w, 0, 1)))
+    return failure();
+  if (failed(requireDim(*this, "weight length", w.getDimSize(0), x.getShape().back())))
+    return failure();
+  if (!(getEpsilon().convertToFloat() > 0.0f))
+    return emitOpError("epsilon must be positive");
+  return success();
+}
+
+LogicalResult RopeOp::verify() {
+  RankedTensorType x, pos;
+  if (failed(requireRanked(*this, getInput(), "input", x, 0, 4)) ||
+      failed(requireRanked(*this, getPositions(), "positions", pos, 0, 2)))
+    return failure();
+  if (x.isDynamicDim(3) || x.getDimSize(3) % 2 != 0)
+    return emitOpError("head_dim must be static and even, got ") << dimStr(x.getDimSize(3));
+  if (failed(requireDim(*this, "positions batch", pos.getDimSize(0), x.getDimSize(0))) ||
+      failed(requireDim(*this, "positions length", pos.getDimSize(1), x.getDimSize(2))))
+    return failure();
+  if (!(getTheta().convertToFloat() > 0.0f))
+    return emitOpError("theta must be positive");
+  return success();
+}
+
+LogicalResult RepeatHeadsOp::verify() {
+  RankedTensorType in, out;
+  if (failed(requireRanked(*this, getInput(), "input", in, 0, 4)) ||
+      failed(requireRanked(*this, getResult(), "result", out, 0, 4)))
+    return failure();
+  if (getRepeats() < 1)
+    return emitOpError("repeats must be >= 1, got ") << getRepeats();
+  if (in.isDynamicDim(1))
+    return emitOpError("the head dimension must be static");
+  for (int i : {0, 2, 3})
+    if (failed(requireDim(*this, "result dim " + std::to_string(i), out.getDimSize(i),
+                          in.getDimSize(i))))
+      return failure();
+  return requireDim(*this, "result heads", out.getDimSize(1), in.getDimSize(1) * getRepeats());
+}
+
+LogicalResult SlidingWindowMaskOp::verify() {
+  RankedTensorType ids, out;
+  if (failed(requireRanked(*this, getIds(), "ids", ids, 0, 2)) ||
+      failed(requireRanked(*this, getResult(), "result", out, 0, 2)))
+    return failure();
+  if (getWindow() < 1)
+    return emitOpError("window must be >= 1, got ") << getWindow();
+  if (failed(requireDim(*this, "mask rows", out.getDimSize(0), ids.getDimSize(1))) ||
+      failed(requireDim(*this, "mask columns", out.getDimSize(1), ids.getDimSize(1))))
+    return failure();
+  return success();
+}
+
 LogicalResult GeluOp::verify() {
   if (getApproximate() != "tanh" && getApproximate() != "none")
     return emitOpError("approximate must be \"tanh\" or \"none\", got \"")
@@ -287,10 +343,18 @@ LogicalResult AttentionOp::verify() {
       failed(requireRanked(*this, getV(), "v", v, 0, 4)) ||
       failed(requireRanked(*this, getResult(), "result", out, 0, 4)))
     return failure();
-  for (int i = 0; i < 2; ++i)
-    if (failed(requireDim(*this, "k dim " + std::to_string(i), k.getDimSize(i), q.getDimSize(i))) ||
-        failed(requireDim(*this, "v dim " + std::to_string(i), v.getDimSize(i), q.getDimSize(i))))
-      return failure();
+  if (failed(requireDim(*this, "k batch", k.getDimSize(0), q.getDimSize(0))) ||
+      failed(requireDim(*this, "v batch", v.getDimSize(0), q.getDimSize(0))) ||
+      failed(requireDim(*this, "v heads", v.getDimSize(1), k.getDimSize(1))))
+    return failure();
+  int64_t qh = q.getDimSize(1), kvh = k.getDimSize(1);
+  if (!ShapedType::isDynamic(qh) && !ShapedType::isDynamic(kvh) && (kvh <= 0 || qh % kvh != 0))
+    return emitOpError("q heads (") << qh << ") must be a multiple of k/v heads (" << kvh << ")";
+  bool windowed = getMaskKind() == MaskKind::sliding_window;
+  if (windowed != getWindow().has_value())
+    return emitOpError("a window attribute goes with mask_kind sliding_window, and only with it");
+  if (windowed && *getWindow() < 1)
+    return emitOpError("window must be >= 1, got ") << *getWindow();
   if (failed(requireDim(*this, "k head_dim", k.getDimSize(3), q.getDimSize(3))) ||
       failed(requireDim(*this, "v keys", v.getDimSize(2), k.getDimSize(2))))
     return failure();

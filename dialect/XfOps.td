@@ -170,6 +170,22 @@ def Xf_LayerNormOp : Xf_Op<"layer_norm", [Pure, AllTypesMatch<["input", "result"
   let hasVerifier = 1;
 }
 
+def Xf_RmsNormOp : Xf_Op<"rms_norm", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "RMS normalisation over the last dimension (no mean, no bias)";
+  let description = [{
+    `x * rsqrt(mean(x^2) + epsilon) * weight`, as LLaMA's and T5's RMSNorm
+    compute it in float32. weight is [D].
+
+    ```mlir
+    %y = xf.rms_norm %x, %w eps 9.99999997E-7 : tensor<?x?x64xf32>, tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins Xf_F32Tensor:$input, Xf_F32Tensor:$weight, F32Attr:$epsilon);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = "$input `,` $weight `eps` $epsilon attr-dict `:` type($input) `,` type($weight)";
+  let hasVerifier = 1;
+}
+
 def Xf_SoftmaxOp : Xf_Op<"softmax", [Pure, AllTypesMatch<["input", "result"]>]> {
   let summary = "softmax over the last dimension";
   let description = [{
@@ -200,6 +216,40 @@ def Xf_GeluOp : Xf_Op<"gelu", [Pure, AllTypesMatch<["input", "result"]>]> {
   let arguments = (ins Xf_F32Tensor:$input, StrAttr:$approximate);
   let results = (outs Xf_F32Tensor:$result);
   let assemblyFormat = "$input `approximate` $approximate attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Xf_SiluOp : Xf_Op<"silu", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "SiLU (swish): x * sigmoid(x)";
+  let description = [{
+    ```mlir
+    %y = xf.silu %x : tensor<?x?x96xf32>
+    ```
+  }];
+  let arguments = (ins Xf_F32Tensor:$input);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+//===----------------------------------------------------------------------===//
+// Positions
+//===----------------------------------------------------------------------===//
+
+def Xf_RopeOp : Xf_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "rotary position embedding, Hugging Face rotate_half layout";
+  let description = [{
+    For x [B, H, S, D] and positions [B, S]: with
+    `inv_freq[i] = 1 / theta^(2i / D)` and `angle = position * inv_freq[i mod D/2]`,
+    `result = x * cos(angle) + rotate_half(x) * sin(angle)`, where
+    `rotate_half(x) = concat(-x[D/2:], x[:D/2])`.
+
+    ```mlir
+    %q = xf.rope %x, %pos theta 1.000000e+04 : tensor<?x4x?x16xf32>, tensor<?x?xi64>
+    ```
+  }];
+  let arguments = (ins Xf_F32Tensor:$input, Xf_I64Tensor:$positions, F32Attr:$theta);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = "$input `,` $positions `theta` $theta attr-dict `:` type($input) `,` type($positions)";
   let hasVerifier = 1;
 }
 
@@ -254,9 +304,42 @@ def Xf_SliceOp : Xf_Op<"slice", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Xf_RepeatHeadsOp : Xf_Op<"repeat_heads", [Pure]> {
+  let summary = "repeat each key/value head (grouped-query attention)";
+  let description = [{
+    x [B, KVH, S, D] -> [B, KVH * repeats, S, D] where result head h is input
+    head `h / repeats` (HF's repeat_kv). Attention fusion absorbs it, so K and
+    V are never duplicated in memory.
+
+    ```mlir
+    %k4 = xf.repeat_heads %k by 2 : tensor<?x2x?x16xf32> -> tensor<?x4x?x16xf32>
+    ```
+  }];
+  let arguments = (ins Xf_F32Tensor:$input, I64Attr:$repeats);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = "$input `by` $repeats attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Masks
 //===----------------------------------------------------------------------===//
+
+def Xf_SlidingWindowMaskOp : Xf_Op<"sliding_window_mask", [Pure]> {
+  let summary = "an explicit [seq, seq] causal band mask tensor";
+  let description = [{
+    For ids [batch, seq]: `result[i, j] = 0` where `j <= i` and `i - j < window`
+    (the query and the window - 1 keys before it), else the lowest f32.
+
+    ```mlir
+    %m = xf.sliding_window_mask %ids window 4096 : tensor<?x?xi64> -> tensor<?x?xf32>
+    ```
+  }];
+  let arguments = (ins Xf_I64Tensor:$ids, I64Attr:$window);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = "$ids `window` $window attr-dict `:` type($ids) `->` type($result)";
+  let hasVerifier = 1;
+}
 
 def Xf_CausalMaskOp : Xf_Op<"causal_mask", [Pure]> {
   let summary = "an explicit [seq, seq] causal mask tensor";
@@ -285,8 +368,11 @@ def Xf_AttentionOp : Xf_Op<"attention", [Pure]> {
     `softmax(scale * q k^T + mask) v` per batch and head. q is [B, H, Sq, D],
     k and v are [B, H, Sk, D]. `mask_kind = causal` lets query i see keys
     `j <= i + (Sk - Sq)` (aligned at the end, so one decode query sees every
-    cached key). The optional `mask` operand is a tensor added to the scores
-    ([Sq, Sk], broadcast over batch and heads); mask specialisation removes it.
+    cached key); `mask_kind sliding_window` also requires
+    `(i + Sk - Sq) - j < window`. The optional `mask` operand is a tensor added
+    to the scores ([Sq, Sk], broadcast over batch and heads); mask
+    specialisation removes it. k and v may have fewer heads than q
+    (grouped-query attention): q head h reads kv head `h / (H / KVH)`.
 
     ```mlir
     %o = xf.attention %q, %k, %v mask_kind causal scale 2.500000e-01
@@ -295,7 +381,7 @@ def Xf_AttentionOp : Xf_Op<"attention", [Pure]> {
   }];
   let arguments = (ins Xf_F32Tensor:$q, Xf_F32Tensor:$k, Xf_F32Tensor:$v,
                        Optional<Xf_F32Tensor>:$mask, Xf_MaskKindAttr:$mask_kind,
-                       F32Attr:$scale);
+                       F32Attr:$scale, OptionalAttr<I64Attr>:$window);
   let results = (outs Xf_F32Tensor:$result);
   let assemblyFormat = [{
     $q `,` $k `,` $v (`mask` `(` $mask^ `:` type($mask) `)`)? `mask_kind` $mask_kind `scale` $scale attr-dict
@@ -312,7 +398,10 @@ def Xf_CacheAppendOp : Xf_Op<"cache_append", [MemoryEffects<[MemRead, MemWrite]>
   let summary = "write new keys or values into a cache, read back the prefix";
   let description = [{
     Writes `update` ([B, H, S, D]) into positions [position, position + S) of
-    `cache` and returns positions [0, position + S) of it as a tensor.
+    `cache` and returns positions [0, position + S) of it as a tensor. A ring
+    cache of capacity W stores position p in slot p mod W and returns its
+    first min(position + S, W) slots (the order of keys does not matter to
+    attention once their positions are encoded).
 
     ```mlir
     %k_all = xf.cache_append %kc[%pos], %k : !xf.kv_cache<contiguous, 4, 64, 16, f32>, tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32>

@@ -10,6 +10,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontend/GPT2Builder.h"
+#include "frontend/ConfigReader.h"
+#include "frontend/GraphBuilder.h"
 #include "dialect/XfDialect.h"
 
 #include "mlir/IR/Builders.h"
@@ -23,107 +25,19 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int64_t kDyn = ShapedType::kDynamic;
-
-/// Reads config fields, failing with a message that names the field.
-struct ConfigReader {
-  const json &config;
-  std::string where; // "DIR/config.json"
-  std::string &error;
-
-  bool fail(const std::string &msg) {
-    if (error.empty())
-      error = where + ": " + msg;
-    return false;
-  }
-  bool positiveInt(const char *key, int64_t &out, std::optional<int64_t> dflt = std::nullopt) {
-    auto it = config.find(key);
-    if (it == config.end() || it->is_null()) {
-      if (dflt) {
-        out = *dflt;
-        return true;
-      }
-      return fail(std::string("missing integer field '") + key + "'");
-    }
-    if (!it->is_number_integer() || it->get<int64_t>() <= 0 || it->get<int64_t>() > (int64_t(1) << 31))
-      return fail(std::string("field '") + key + "' must be a positive integer, got " + it->dump());
-    out = it->get<int64_t>();
-    return true;
-  }
-  bool number(const char *key, double &out, double dflt) {
-    auto it = config.find(key);
-    if (it == config.end() || it->is_null()) {
-      out = dflt;
-      return true;
-    }
-    if (!it->is_number())
-      return fail(std::string("field '") + key + "' must be a number, got " + it->dump());
-    out = it->get<double>();
-    return true;
-  }
-  bool boolean(const char *key, bool &out, bool dflt) {
-    auto it = config.find(key);
-    if (it == config.end() || it->is_null()) {
-      out = dflt;
-      return true;
-    }
-    if (!it->is_boolean())
-      return fail(std::string("field '") + key + "' must be true or false, got " + it->dump());
-    out = it->get<bool>();
-    return true;
-  }
-  bool tokenIds(const char *key, std::vector<int64_t> &out) {
-    auto it = config.find(key);
-    if (it == config.end() || it->is_null())
-      return true;
-    auto one = [&](const json &v) {
-      // An id past the vocabulary is kept: it is simply never generated.
-      if (!v.is_number_integer() || v.get<int64_t>() < 0)
-        return fail(std::string("field '") + key +
-                    "' must be a non-negative token id or a list of them, got " + v.dump());
-      out.push_back(v.get<int64_t>());
-      return true;
-    };
-    if (it->is_array()) {
-      for (const json &v : *it)
-        if (!one(v))
-          return false;
-      return true;
-    }
-    return one(*it);
-  }
-};
-
-class GPT2Builder {
+class GPT2Builder : GraphBuilder {
 public:
-  GPT2Builder(MLIRContext &ctx, const ::xf::readers::Checkpoint &ckpt, std::string &error)
-      : ctx(ctx), b(&ctx), ckpt(ckpt), error(error) {}
+  using GraphBuilder::GraphBuilder;
 
   int64_t layers = 0, dim = 0, heads = 0, positions = 0, vocab = 0, inner = 0;
   double eps = 1e-5;
   std::string gelu; // "tanh" or "none"
-  std::string prefix;
 
   OwningOpRef<ModuleOp> build(const std::vector<int64_t> &eos, int64_t maxSeq) {
     if (!detectPrefix())
       return nullptr;
-    Location top = loc("model");
-    OwningOpRef<ModuleOp> module = ModuleOp::create(top);
-    SmallVector<NamedAttribute> facts{
-        b.getNamedAttr("kind", b.getStringAttr("decoder")),
-        b.getNamedAttr("model_type", b.getStringAttr("gpt2")),
-        b.getNamedAttr("vocab_size", b.getI64IntegerAttr(vocab)),
-        b.getNamedAttr("hidden_size", b.getI64IntegerAttr(dim)),
-        b.getNamedAttr("max_seq", b.getI64IntegerAttr(maxSeq)),
-        b.getNamedAttr("eos_token_ids", b.getDenseI64ArrayAttr(eos)),
-        b.getNamedAttr("checkpoint", b.getStringAttr(ckpt.path()))};
-    (*module)->setAttr(kModelAttrName, b.getDictionaryAttr(facts));
-
-    b.setInsertionPointToEnd(module->getBody());
-    auto idsType = RankedTensorType::get({kDyn, kDyn}, b.getI64Type());
-    auto logitsType = RankedTensorType::get({kDyn, kDyn, vocab}, b.getF32Type());
-    auto fn = b.create<func::FuncOp>(top, "forward", b.getFunctionType({idsType}, {logitsType}));
-    b.setInsertionPointToStart(fn.addEntryBlock());
+    OwningOpRef<ModuleOp> module;
+    auto fn = startDecoder(module, "gpt2", vocab, dim, maxSeq, eos);
     Value ids = fn.getArgument(0);
 
     Value wte = param("wte.weight", {vocab, dim});
@@ -153,25 +67,13 @@ public:
       if (!head)
         return nullptr;
     }
-    auto logits = b.create<LinearOp>(loc("lm_head"), logitsType, x, head, Value(),
+    auto logits = b.create<LinearOp>(loc("lm_head"), act({kDyn, kDyn, vocab}), x, head, Value(),
                                      b.getUnitAttr());
     b.create<func::ReturnOp>(loc("lm_head"), ValueRange{logits});
     return module;
   }
 
 private:
-  MLIRContext &ctx;
-  OpBuilder b;
-  const ::xf::readers::Checkpoint &ckpt;
-  std::string &error;
-
-  Location loc(const std::string &path) {
-    return NameLoc::get(b.getStringAttr(prefix + path));
-  }
-  RankedTensorType act(ArrayRef<int64_t> shape) {
-    return RankedTensorType::get(shape, b.getF32Type());
-  }
-
   bool detectPrefix() {
     if (ckpt.find("transformer.wte.weight"))
       prefix = "transformer.";
@@ -183,38 +85,6 @@ private:
       return false;
     }
     return true;
-  }
-
-  /// A parameter checked against the checkpoint: present, right shape, a
-  /// float dtype the runtime converts.
-  Value param(const std::string &name, std::vector<int64_t> shape, bool prefixed = true) {
-    if (!error.empty()) // keep the first error
-      return nullptr;
-    std::string key = prefixed ? prefix + name : name;
-    const ::xf::readers::TensorInfo *t = ckpt.find(key);
-    if (!t) {
-      error = ckpt.path() + ": missing tensor '" + key + "'";
-      return nullptr;
-    }
-    if (t->shape != shape) {
-      auto str = [](const std::vector<int64_t> &s) {
-        std::string r = "[";
-        for (size_t i = 0; i < s.size(); ++i)
-          r += (i ? ", " : "") + std::to_string(s[i]);
-        return r + "]";
-      };
-      error = ckpt.path() + ": tensor '" + key + "' has shape " + str(t->shape) +
-              ", the config implies " + str(shape);
-      return nullptr;
-    }
-    if (t->dtype != ::xf::readers::DType::F32 && t->dtype != ::xf::readers::DType::F16 &&
-        t->dtype != ::xf::readers::DType::BF16) {
-      error = ckpt.path() + ": tensor '" + key + "' has dtype " +
-              ::xf::readers::dtypeName(t->dtype) + " (supported: F32, F16, BF16)";
-      return nullptr;
-    }
-    return b.create<ParamOp>(loc(name), act(shape), b.getStringAttr(name),
-                             b.getStringAttr(key));
   }
 
   Value linear(Value x, const std::string &path, int64_t in, int64_t out) {

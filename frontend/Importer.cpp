@@ -7,6 +7,7 @@
 
 #include "frontend/Importer.h"
 #include "frontend/GPT2Builder.h"
+#include "frontend/LlamaBuilder.h"
 
 #include <filesystem>
 
@@ -40,13 +41,15 @@ OwningOpRef<ModuleOp> mlir::xf::importModel(MLIRContext &context, const std::str
     return nullptr;
   }
   std::string modelType = it->get<std::string>();
-  if (modelType != "gpt2") {
+  if (modelType != "gpt2" && modelType != "llama" && modelType != "mistral") {
     error = path + "/config.json: model_type '" + modelType +
-            "' is not supported (supported: gpt2)";
+            "' is not supported (supported: gpt2, llama, mistral)";
     return nullptr;
   }
   auto checkpoint = ::xf::readers::Checkpoint::open(path, error);
   if (!checkpoint)
     return nullptr;
-  return buildGPT2(context, config, *checkpoint, options, error);
+  if (modelType == "gpt2")
+    return buildGPT2(context, config, *checkpoint, options, error);
+  return buildLlama(context, modelType, config, *checkpoint, options, error);
 }

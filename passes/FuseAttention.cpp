@@ -77,11 +77,20 @@ struct FuseAttentionChain : OpRewritePattern<MatmulOp> {
     if (!singleUseOrRemark(softmax, "softmax", remarked))
       return failure();
 
+    // Grouped-query attention: read the shared K/V heads instead of copies.
+    Value k = kt.getInput(), v = pv.getB();
+    auto kRep = k.getDefiningOp<RepeatHeadsOp>();
+    auto vRep = v.getDefiningOp<RepeatHeadsOp>();
+    if (kRep && vRep && kRep.getRepeats() == vRep.getRepeats()) {
+      k = kRep.getInput();
+      v = vRep.getInput();
+    }
+
     Location loc = rewriter.getFusedLoc({qk.getLoc(), softmax.getLoc(), pv.getLoc()});
     auto attn = rewriter.create<AttentionOp>(
-        loc, pv.getType(), qk.getA(), kt.getInput(), pv.getB(), mask,
+        loc, pv.getType(), qk.getA(), k, v, mask,
         MaskKindAttr::get(getContext(), MaskKind::none),
-        rewriter.getF32FloatAttr(scale));
+        rewriter.getF32FloatAttr(scale), IntegerAttr());
     rewriter.replaceOp(pv, attn.getResult());
     ++fused;
     return success();

@@ -43,9 +43,9 @@ struct KVCachePass : xf::impl::KVCacheBase<KVCachePass> {
     forward.walk([&](AttentionOp a) { attns.push_back(a); });
     SmallVector<Type> cacheTypes;
     for (AttentionOp a : attns) {
-      if (a.getMaskKind() != MaskKind::causal || a.getMask()) {
+      if (a.getMaskKind() == MaskKind::none || a.getMask()) {
         a.emitError("xf-kv-cache: every attention of a decoder must be causal "
-                    "with no mask operand (run --xf-specialize-masks first)");
+                    "or sliding-window with no mask operand (run --xf-specialize-masks first)");
         return signalPassFailure();
       }
       auto k = cast<RankedTensorType>(a.getK().getType());
@@ -54,9 +54,13 @@ struct KVCachePass : xf::impl::KVCacheBase<KVCachePass> {
         a.emitError("xf-kv-cache: heads and head_dim of k and v must be static");
         return signalPassFailure();
       }
+      // A sliding-window layer keeps a ring of `window` entries: decode
+      // never reads further back.
+      bool ring = a.getMaskKind() == MaskKind::sliding_window && *a.getWindow() < capacity;
+      CacheLayout layout = ring ? CacheLayout::ring : CacheLayout::contiguous;
+      int64_t slots = ring ? (int64_t)*a.getWindow() : capacity;
       for (RankedTensorType t : {k, v})
-        cacheTypes.push_back(KVCacheType::get(&getContext(), CacheLayout::contiguous,
-                                              t.getDimSize(1), capacity,
+        cacheTypes.push_back(KVCacheType::get(&getContext(), layout, t.getDimSize(1), slots,
                                               t.getDimSize(3), t.getElementType()));
     }
     if (forward.getNumArguments() != 1) {
@@ -103,10 +107,13 @@ struct KVCachePass : xf::impl::KVCacheBase<KVCachePass> {
         auto kAll = b.create<CacheAppendOp>(a.getLoc(), kc, pos, k);
         auto vAll = b.create<CacheAppendOp>(a.getLoc(), vc, pos, v);
         if (decode) {
-          // The one query (ids are [batch, 1]) sees every cached key.
+          // The one query (ids are [batch, 1]) sees every cached key: a
+          // contiguous cache holds exactly the keys before it, a ring exactly
+          // the last `window` ones.
           auto newA = b.create<AttentionOp>(
               a.getLoc(), a.getType(), map.lookup(a.getQ()), kAll, vAll, Value(),
-              MaskKindAttr::get(&getContext(), MaskKind::none), a.getScaleAttr());
+              MaskKindAttr::get(&getContext(), MaskKind::none), a.getScaleAttr(),
+              IntegerAttr());
           map.map(a.getResult(), newA.getResult());
         } else {
           // The prompt attends to its own keys; the cache is only written.

@@ -22,32 +22,37 @@ using namespace mlir::xf;
 
 namespace {
 
-/// attention(q, k, v, mask = causal_mask(ids), none) -> attention(q, k, v, causal).
-/// Sound because the mask operand must be [Sq, Sk] at run time and a causal
-/// mask is square, so Sq == Sk and "j <= i" equals the attribute's
-/// "j <= i + (Sk - Sq)".
+/// attention(q, k, v, mask = causal_mask(ids), none) -> attention(q, k, v, causal),
+/// and likewise sliding_window_mask -> sliding_window(w). Sound because the
+/// mask operand must be [Sq, Sk] at run time and these masks are square, so
+/// Sq == Sk and "j <= i" equals the attribute's "j <= i + (Sk - Sq)".
 struct SpecializeCausalMask : OpRewritePattern<AttentionOp> {
   SpecializeCausalMask(MLIRContext *ctx, llvm::Statistic &count)
       : OpRewritePattern(ctx), count(count) {}
 
   LogicalResult matchAndRewrite(AttentionOp op, PatternRewriter &rewriter) const override {
     Value mask = op.getMask();
-    if (!mask)
+    if (!mask || op.getMaskKind() != MaskKind::none)
       return failure();
-    auto causal = mask.getDefiningOp<CausalMaskOp>();
-    if (!causal) {
+    Operation *maker = mask.getDefiningOp();
+    MaskKind kind;
+    IntegerAttr window;
+    if (isa_and_nonnull<CausalMaskOp>(maker)) {
+      kind = MaskKind::causal;
+    } else if (auto band = dyn_cast_or_null<SlidingWindowMaskOp>(maker)) {
+      kind = MaskKind::sliding_window;
+      window = band.getWindowAttr();
+    } else {
       if (remarked.insert(op).second)
         op.emitRemark("mask not specialised: it is not a recognised mask construction");
       return failure();
     }
-    if (op.getMaskKind() != MaskKind::none)
-      return failure();
     auto newOp = rewriter.create<AttentionOp>(
         op.getLoc(), op.getType(), op.getQ(), op.getK(), op.getV(), Value(),
-        MaskKindAttr::get(getContext(), MaskKind::causal), op.getScaleAttr());
+        MaskKindAttr::get(getContext(), kind), op.getScaleAttr(), window);
     rewriter.replaceOp(op, newOp.getResult());
-    if (causal->use_empty())
-      rewriter.eraseOp(causal);
+    if (maker->use_empty())
+      rewriter.eraseOp(maker);
     ++count;
     return success();
   }

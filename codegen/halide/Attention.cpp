@@ -17,13 +17,15 @@ namespace xf::codegen {
 Func emitAttention(const KernelSpec &s, Inputs &in) {
   ImageParam q = in[0], k = in[1], val = in[2];
   bool hasMask = in.size() > 3;
+  // Grouped-query attention: q head h reads kv head h / group.
+  Expr group = q.dim(2).extent() / k.dim(2).extent();
   Var d("d"), j("j"), i("i"), h("h"), b("b"), ih("ih");
   Expr sq = q.dim(1).extent(), sk = k.dim(1).extent();
 
   RDom rd(0, q.dim(0).extent(), "rd");
   Func dot("attn_dot"), score("attn_score");
   dot(j, i, h, b) = 0.0f;
-  dot(j, i, h, b) += q(rd, i, h, b) * k(rd, j, h, b);
+  dot(j, i, h, b) += q(rd, i, h, b) * k(rd, j, h / group, b);
   Expr sc = dot(j, i, h, b) * s.scalar;
   if (hasMask)
     sc += in[3](j, i);
@@ -32,12 +34,14 @@ Func emitAttention(const KernelSpec &s, Inputs &in) {
   RDom rj(0, sk, "rj");
   if (s.flag)
     rj.where(rj <= i + (sk - sq));
+  if (s.flag && !s.ints.empty() && s.ints[0] > 0) // sliding window
+    rj.where(i + (sk - sq) - rj < (int)s.ints[0]);
   Func mx("attn_max"), e("attn_exp"), den("attn_sum"), num("attn_num"), out("attention");
   mx(i, h, b) = maximum(score(rj, i, h, b));
   e(j, i, h, b) = exp(score(j, i, h, b) - mx(i, h, b));
   den(i, h, b) = sum(e(rj, i, h, b));
   num(d, i, h, b) = 0.0f;
-  num(d, i, h, b) += e(rj, i, h, b) * val(d, rj, h, b);
+  num(d, i, h, b) += e(rj, i, h, b) * val(d, rj, h / group, b);
   out(d, i, h, b) = num(d, i, h, b) / den(i, h, b);
 
   out.fuse(i, h, ih).parallel(ih).vectorize(d, 16, TailStrategy::GuardWithIf);

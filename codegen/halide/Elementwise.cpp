@@ -1,4 +1,4 @@
-//===- Elementwise.cpp - add, mul, scale, GELU kernels ----------*- C++ -*-===//
+//===- Elementwise.cpp - add, mul, scale, GELU, SiLU kernels ----------*- C++ -*-===//
 //
 // Pointwise kernels. The rhs of add and mul broadcasts along leading
 // dimensions (its shape is a suffix of the lhs's), which in Halide's
@@ -33,6 +33,9 @@ Func emitElementwise(const KernelSpec &s, Inputs &in) {
       result = 0.5f * x * (1.0f + tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
     else
       result = 0.5f * x * (1.0f + erf(x * 0.7071067811865476f));
+    break;
+  case KernelKind::Silu:
+    result = x / (1.0f + exp(-x));
     break;
   default:
     throw CompileError("emitElementwise: not an elementwise kind");

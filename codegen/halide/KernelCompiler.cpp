@@ -21,6 +21,11 @@ const char *kernelKindName(KernelKind kind) {
   case KernelKind::Mul: return "mul";
   case KernelKind::Scale: return "scale";
   case KernelKind::LayerNorm: return "layer_norm";
+  case KernelKind::RmsNorm: return "rms_norm";
+  case KernelKind::Silu: return "silu";
+  case KernelKind::Rope: return "rope";
+  case KernelKind::RepeatHeads: return "repeat_heads";
+  case KernelKind::SlidingWindowMask: return "sliding_window_mask";
   case KernelKind::Softmax: return "softmax";
   case KernelKind::Gelu: return "gelu";
   case KernelKind::Transpose: return "transpose";
@@ -47,8 +52,13 @@ static Func emit(const KernelSpec &s, Inputs &in) {
   case KernelKind::Add:
   case KernelKind::Mul:
   case KernelKind::Scale:
-  case KernelKind::Gelu: return emitElementwise(s, in);
+  case KernelKind::Gelu:
+  case KernelKind::Silu: return emitElementwise(s, in);
   case KernelKind::LayerNorm: return emitLayerNorm(s, in);
+  case KernelKind::RmsNorm: return emitRmsNorm(s, in);
+  case KernelKind::Rope: return emitRope(s, in);
+  case KernelKind::RepeatHeads: return emitRepeatHeads(s, in);
+  case KernelKind::SlidingWindowMask: return emitCausalMask(s, in);
   case KernelKind::Softmax: return emitSoftmax(s, in);
   case KernelKind::Transpose: return emitTranspose(s, in);
   case KernelKind::Slice: return emitSlice(s, in);

@@ -25,11 +25,16 @@ enum class KernelKind {
   Mul,        // (lhs, rhs suffix-broadcast) -> lhs shape
   Scale,      // (x) * factor
   LayerNorm,  // (x [.., D], gamma [D], beta [D]) eps
+  RmsNorm,    // (x [.., D], weight [D]) eps
   Softmax,    // (x) over the last dimension
   Gelu,       // (x), tanh approximation or erf
+  Silu,       // (x) * sigmoid(x)
+  Rope,       // (x [B, H, S, D], positions [B, S]) theta
+  RepeatHeads, // (x [B, KVH, S, D]) -> [B, KVH * ints[0], S, D]
   Transpose,  // (x) permuted
   Slice,      // (x) window along one axis
   CausalMask, // (ids [B, S]) -> [S, S] of 0 / lowest
+  SlidingWindowMask, // (ids [B, S]) -> [S, S], window ints[0]
   Attention,  // (q, k, v, mask? [Sq, Sk]) -> [B, H, Sq, Dv]
 };
 
@@ -48,11 +53,12 @@ struct KernelSpec {
   KernelKind kind = KernelKind::Add;
   std::vector<KernelArg> inputs;
   KernelArg output;
-  /// Scale factor, layer-norm epsilon or attention scale.
+  /// Scale factor, norm epsilon, attention scale or rope theta.
   float scalar = 0.0f;
   /// transpose_w (Linear), tanh approximation (Gelu), causal (Attention).
   bool flag = false;
-  /// Permutation (Transpose, tensor order); axis, start, size (Slice).
+  /// Permutation (Transpose, tensor order); axis, start, size (Slice);
+  /// window (Attention with a sliding window, SlidingWindowMask); repeats.
   std::vector<int64_t> ints;
 };
 

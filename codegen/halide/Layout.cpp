@@ -1,4 +1,4 @@
-//===- Layout.cpp - embedding, transpose, slice, causal mask ----*- C++ -*-===//
+//===- Layout.cpp - embedding, transpose, slice, repeat, masks ----*- C++ -*-===//
 //
 // Kernels that move or make data rather than compute on it: row gathers,
 // permutations, windows along one axis, and the explicit causal mask tensor
@@ -53,10 +53,22 @@ Func emitSlice(const KernelSpec &s, Inputs &in) {
   return out;
 }
 
-Func emitCausalMask(const KernelSpec &, Inputs &) {
+Func emitRepeatHeads(const KernelSpec &s, Inputs &in) {
+  Var d("d"), j("j"), h("h"), b("b");
+  Func out("repeat_heads");
+  out(d, j, h, b) = in[0](d, j, h / (int)s.ints[0], b);
+  out.vectorize(d, 16, TailStrategy::GuardWithIf).parallel(h);
+  return out;
+}
+
+/// Causal (and, for SlidingWindowMask, banded) mask: 0 where visible.
+Func emitCausalMask(const KernelSpec &s, Inputs &) {
   Var j("j"), i("i");
-  Func out("causal_mask");
-  out(j, i) = select(j <= i, 0.0f, std::numeric_limits<float>::lowest());
+  Func out(kernelKindName(s.kind));
+  Expr visible = j <= i;
+  if (s.kind == KernelKind::SlidingWindowMask)
+    visible = visible && i - j < (int)s.ints[0];
+  out(j, i) = select(visible, 0.0f, std::numeric_limits<float>::lowest());
   out.vectorize(j, 16, TailStrategy::GuardWithIf).parallel(i);
   return out;
 }

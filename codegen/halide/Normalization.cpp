@@ -1,4 +1,4 @@
-//===- Normalization.cpp - layer norm and softmax kernels -------*- C++ -*-===//
+//===- Normalization.cpp - layer norm, RMS norm, softmax kernels -------*- C++ -*-===//
 //
 // Row reductions over the innermost dimension. Statistics are computed per
 // row at the row's parallel loop; the row itself is vectorised. Layer norm
@@ -39,6 +39,22 @@ Func emitLayerNorm(const KernelSpec &s, Inputs &in) {
     mean.compute_at(out, v[1]);
     var.compute_at(out, v[1]);
   }
+  return out;
+}
+
+Func emitRmsNorm(const KernelSpec &s, Inputs &in) {
+  ImageParam x = in[0], weight = in[1];
+  int r = s.output.rank();
+  std::vector<Var> v = makeVars(r), rows = rowVars(v);
+  Expr d = x.dim(0).extent();
+  RDom rd(0, d, "rd");
+  Func inv("rms_inv"), out("rms_norm");
+  Expr xr = x(rowIndex(v, rd));
+  inv(rows) = 1.0f / sqrt(sum(xr * xr) / cast<float>(d) + s.scalar);
+  out(v) = weight(v[0]) * (x(v) * inv(rows));
+  scheduleRowwise(out, v);
+  if (r >= 2)
+    inv.compute_at(out, v[1]);
   return out;
 }
 

@@ -210,8 +210,10 @@ private:
       return success();
     }
     if (auto c = dyn_cast<CacheAppendOp>(op)) {
+      bool ring = cast<KVCacheType>(c.getCache().getType()).getLayout() == CacheLayout::ring;
       os << "  xfrt::Tensor " << fresh(c) << " = xfrt::cacheAppend(" << name(c.getCache())
-         << ", " << name(c.getPosition()) << ", " << name(c.getUpdate()) << ");\n";
+         << ", " << name(c.getPosition()) << ", " << name(c.getUpdate()) << ", "
+         << (ring ? "true" : "false") << ");\n";
       return success();
     }
     if (auto call = dyn_cast<func::CallOp>(op)) {

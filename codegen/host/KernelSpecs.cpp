@@ -62,6 +62,27 @@ FailureOr<KernelSpec> mlir::xf::buildKernelSpec(func::FuncOp kernel) {
                   return true;
                 })
                 .Case([&](SoftmaxOp) { return s.kind = KernelKind::Softmax, true; })
+                .Case([&](RmsNormOp o) {
+                  s.kind = KernelKind::RmsNorm;
+                  s.scalar = o.getEpsilon().convertToFloat();
+                  return true;
+                })
+                .Case([&](SiluOp) { return s.kind = KernelKind::Silu, true; })
+                .Case([&](RopeOp o) {
+                  s.kind = KernelKind::Rope;
+                  s.scalar = o.getTheta().convertToFloat();
+                  return true;
+                })
+                .Case([&](RepeatHeadsOp o) {
+                  s.kind = KernelKind::RepeatHeads;
+                  s.ints = {o.getRepeats()};
+                  return true;
+                })
+                .Case([&](SlidingWindowMaskOp o) {
+                  s.kind = KernelKind::SlidingWindowMask;
+                  s.ints = {o.getWindow()};
+                  return true;
+                })
                 .Case([&](GeluOp o) {
                   s.kind = KernelKind::Gelu;
                   s.flag = o.getApproximate() == "tanh";
@@ -81,7 +102,8 @@ FailureOr<KernelSpec> mlir::xf::buildKernelSpec(func::FuncOp kernel) {
                 .Case([&](AttentionOp o) {
                   s.kind = KernelKind::Attention;
                   s.scalar = o.getScale().convertToFloat();
-                  s.flag = o.getMaskKind() == MaskKind::causal;
+                  s.flag = o.getMaskKind() != MaskKind::none;
+                  s.ints = {o.getWindow() ? (int64_t)*o.getWindow() : 0};
                   return true;
                 })
                 .Default([](Operation *) { return false; });
@@ -109,6 +131,12 @@ FailureOr<std::vector<std::string>> mlir::xf::resultShapeExprs(func::FuncOp kern
                         .Case([&](MatmulOp) { return i == r - 1 ? dim(1, i) : dim(0, i); })
                         .Case([&](TransposeOp t) { return dim(0, t.getPermutation()[i]); })
                         .Case([&](CausalMaskOp) { return dim(0, 1); })
+                        .Case([&](SlidingWindowMaskOp) { return dim(0, 1); })
+                        .Case([&](RepeatHeadsOp rh) {
+                          return i == 1 ? "(" + dim(0, 1) + " * " +
+                                              std::to_string(rh.getRepeats()) + ")"
+                                        : dim(0, i);
+                        })
                         .Case([&](AttentionOp) { return i == 3 ? dim(2, 3) : dim(0, i); })
                         .Case([&](EmbeddingOp) { return dim(1, i); })
                         .Default([&](Operation *) { return dim(0, i); });

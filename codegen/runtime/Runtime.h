@@ -103,8 +103,9 @@ struct Entries {
 /// Positions offset, offset+1, ... for ids [B, S].
 Tensor positionIds(const Tensor &ids, int64_t offset);
 /// Writes `update` [B, H, S, D] into `cache` at [position, position + S) and
-/// returns the view [B, H, position + S, D].
-Tensor cacheAppend(Tensor &cache, int64_t position, const Tensor &update);
+/// returns the view [B, H, position + S, D]. A ring cache of capacity W puts
+/// position p in slot p mod W and returns its first min(position + S, W) slots.
+Tensor cacheAppend(Tensor &cache, int64_t position, const Tensor &update, bool ring);
 /// Throws an Error naming the kernel if a Halide kernel returned non-zero.
 void checkKernel(int result, const char *kernel);
 

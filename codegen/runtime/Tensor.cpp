@@ -112,10 +112,10 @@ Tensor positionIds(const Tensor &ids, int64_t offset) {
   return out;
 }
 
-Tensor cacheAppend(Tensor &cache, int64_t position, const Tensor &update) {
+Tensor cacheAppend(Tensor &cache, int64_t position, const Tensor &update, bool ring) {
   int64_t b = update.dim(0), h = update.dim(1), s = update.dim(2), d = update.dim(3);
   int64_t cap = cache.dim(2);
-  if (position < 0 || position + s > cap)
+  if (position < 0 || (!ring && position + s > cap))
     throw Error("KV-cache overflow: positions [" + std::to_string(position) + ", " +
                 std::to_string(position + s) + ") exceed its capacity " + std::to_string(cap));
   if (b != cache.dim(0) || h != cache.dim(1) || d != cache.dim(3))
@@ -125,9 +125,9 @@ Tensor cacheAppend(Tensor &cache, int64_t position, const Tensor &update) {
   for (int64_t bi = 0; bi < b; ++bi)
     for (int64_t hi = 0; hi < h; ++hi)
       for (int64_t si = 0; si < s; ++si)
-        std::memcpy(cache.f32data() + bi * cs[0] + hi * cs[1] + (position + si) * cs[2],
+        std::memcpy(cache.f32data() + bi * cs[0] + hi * cs[1] + ((position + si) % cap) * cs[2],
                     update.f32data() + bi * us[0] + hi * us[1] + si * us[2], d * sizeof(float));
-  return cache.prefix(2, position + s);
+  return cache.prefix(2, std::min(position + s, cap));
 }
 
 void checkKernel(int result, const char *kernel) {

@@ -8,7 +8,7 @@ module attributes {xf.model = {kind = "decoder", vocab_size = 11 : i64, hidden_s
     %x = xf.embedding %wte[%ids] : tensor<11x8xf32>, tensor<?x?xi64> -> tensor<?x?x8xf32>
     %x1 = xf.reshape %x : tensor<?x?x8xf32> -> tensor<?x?x2x4xf32>
     %x2 = xf.transpose %x1 [0, 2, 1, 3] : tensor<?x?x2x4xf32> -> tensor<?x2x?x4xf32>
-    // expected-error @+1 {{xf-kv-cache: every attention of a decoder must be causal with no mask operand (run --xf-specialize-masks first)}}
+    // expected-error @+1 {{xf-kv-cache: every attention of a decoder must be causal or sliding-window with no mask operand (run --xf-specialize-masks first)}}
     %a = xf.attention %x2, %x2, %x2 mask_kind none scale 5.000000e-01
         : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
     return %a : tensor<?x2x?x4xf32>
@@ -25,7 +25,7 @@ module attributes {xf.model = {kind = "decoder", vocab_size = 11 : i64, hidden_s
     %x1 = xf.reshape %x : tensor<?x?x8xf32> -> tensor<?x?x2x4xf32>
     %x2 = xf.transpose %x1 [0, 2, 1, 3] : tensor<?x?x2x4xf32> -> tensor<?x2x?x4xf32>
     %m = xf.causal_mask %ids : tensor<?x?xi64> -> tensor<?x?xf32>
-    // expected-error @+1 {{xf-kv-cache: every attention of a decoder must be causal with no mask operand}}
+    // expected-error @+1 {{xf-kv-cache: every attention of a decoder must be causal or sliding-window with no mask operand}}
     %a = xf.attention %x2, %x2, %x2 mask(%m : tensor<?x?xf32>) mask_kind none scale 5.000000e-01
         : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
     return %a : tensor<?x2x?x4xf32>
