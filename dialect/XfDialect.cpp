@@ -54,9 +54,9 @@ static LogicalResult verifyModelAttr(Operation *op, DictionaryAttr dict) {
   auto kind = dict.getAs<StringAttr>("kind");
   if (!kind)
     return op->emitError("xf.model needs a string 'kind'");
-  if (kind.getValue() != "decoder")
+  if (kind.getValue() != "decoder" && kind.getValue() != "encoder")
     return op->emitError("xf.model kind '")
-           << kind.getValue() << "' is not supported (supported: decoder)";
+           << kind.getValue() << "' is not supported (supported: decoder, encoder)";
   for (StringRef key : {"vocab_size", "hidden_size", "max_seq"}) {
     auto v = dict.getAs<IntegerAttr>(key);
     if (!v || v.getInt() <= 0)

@@ -67,14 +67,21 @@ protected:
     return b.create<ParamOp>(loc(name), act(shape), b.getStringAttr(name), b.getStringAttr(key));
   }
 
-  /// A module with `xf.model` and an empty @forward(ids) -> logits [?, ?, vocab];
-  /// the builder is left inside forward's body, which is returned.
+  /// A module with `xf.model` and an empty @forward(ids) -> [?, ?, vocab]
+  /// (logits); the builder is left inside forward's body, which is returned.
   func::FuncOp startDecoder(OwningOpRef<ModuleOp> &module, StringRef modelType, int64_t vocab,
                             int64_t hidden, int64_t maxSeq, const std::vector<int64_t> &eos) {
+    return startModel(module, "decoder", modelType, vocab, hidden, maxSeq, eos, vocab);
+  }
+
+  /// As startDecoder, for any kind; forward returns [?, ?, outWidth].
+  func::FuncOp startModel(OwningOpRef<ModuleOp> &module, StringRef kind, StringRef modelType,
+                          int64_t vocab, int64_t hidden, int64_t maxSeq,
+                          const std::vector<int64_t> &eos, int64_t outWidth) {
     Location top = loc("model");
     module = ModuleOp::create(top);
     SmallVector<NamedAttribute> facts{
-        b.getNamedAttr("kind", b.getStringAttr("decoder")),
+        b.getNamedAttr("kind", b.getStringAttr(kind)),
         b.getNamedAttr("model_type", b.getStringAttr(modelType)),
         b.getNamedAttr("vocab_size", b.getI64IntegerAttr(vocab)),
         b.getNamedAttr("hidden_size", b.getI64IntegerAttr(hidden)),
@@ -84,7 +91,7 @@ protected:
     (*module)->setAttr(kModelAttrName, b.getDictionaryAttr(facts));
     b.setInsertionPointToEnd(module->getBody());
     auto idsType = RankedTensorType::get({kDyn, kDyn}, b.getI64Type());
-    auto logitsType = RankedTensorType::get({kDyn, kDyn, vocab}, b.getF32Type());
+    auto logitsType = RankedTensorType::get({kDyn, kDyn, outWidth}, b.getF32Type());
     auto fn = b.create<func::FuncOp>(top, "forward", b.getFunctionType({idsType}, {logitsType}));
     b.setInsertionPointToStart(fn.addEntryBlock());
     return fn;

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontend/Importer.h"
+#include "frontend/BertBuilder.h"
 #include "frontend/GPT2Builder.h"
 #include "frontend/LlamaBuilder.h"
 
@@ -41,9 +42,10 @@ OwningOpRef<ModuleOp> mlir::xf::importModel(MLIRContext &context, const std::str
     return nullptr;
   }
   std::string modelType = it->get<std::string>();
-  if (modelType != "gpt2" && modelType != "llama" && modelType != "mistral") {
+  if (modelType != "gpt2" && modelType != "llama" && modelType != "mistral" &&
+      modelType != "bert") {
     error = path + "/config.json: model_type '" + modelType +
-            "' is not supported (supported: gpt2, llama, mistral)";
+            "' is not supported (supported: bert, gpt2, llama, mistral)";
     return nullptr;
   }
   auto checkpoint = ::xf::readers::Checkpoint::open(path, error);
@@ -51,5 +53,7 @@ OwningOpRef<ModuleOp> mlir::xf::importModel(MLIRContext &context, const std::str
     return nullptr;
   if (modelType == "gpt2")
     return buildGPT2(context, config, *checkpoint, options, error);
+  if (modelType == "bert")
+    return buildBert(context, config, *checkpoint, options, error);
   return buildLlama(context, modelType, config, *checkpoint, options, error);
 }

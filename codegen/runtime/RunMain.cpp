@@ -162,6 +162,12 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
     return kExitUsage;
   }
 
+  bool encoder = std::string(desc.kind) == "encoder";
+  if (maxNew && encoder) {
+    std::cerr << argv[0] << ": error: --max-new-tokens needs a generative model; this model is "
+              << "an encoder (its output is the last hidden state)\n";
+    return kExitUsage;
+  }
   int64_t n = maxNew.value_or(0);
   for (size_t s = 0; s < batch.size(); ++s) {
     for (int64_t id : batch[s])
@@ -183,13 +189,14 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
   size_t longest = 0;
   for (auto &s : batch)
     longest = std::max(longest, s.size());
-  int64_t v = desc.vocabSize;
+  // Rows of the output: logits (decoders) or the last hidden state (encoders).
+  int64_t v = encoder ? desc.hiddenSize : desc.vocabSize;
   std::vector<float> logitsOut(batch.size() * longest * v, 0.0f);
   std::vector<std::vector<int64_t>> generated;
   for (size_t s = 0; s < batch.size(); ++s) {
     Tensor logits = runner.prompt(batch[s]);
     if (logits.dim(0) != 1 || logits.dim(1) != (int64_t)batch[s].size() || logits.dim(2) != v)
-      throw Error("internal: the model returned logits of an unexpected shape");
+      throw Error("internal: the model returned an output of an unexpected shape");
     std::memcpy(&logitsOut[s * longest * v], logits.f32data(), batch[s].size() * v * sizeof(float));
     if (maxNew)
       generated.push_back(runner.generate(batch[s], logits, n));
