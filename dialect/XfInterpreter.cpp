@@ -60,14 +60,13 @@ RtValue RtValue::ofCache(KVCacheType type, int64_t batch) {
 }
 
 ParamProvider mlir::xf::randomParams(uint64_t seed) {
-  return [seed](ParamOp op) -> FailureOr<HostTensor> {
-    auto type = cast<RankedTensorType>(op.getType());
+  return [seed](StringRef name, StringRef key, RankedTensorType type,
+                Location) -> FailureOr<HostTensor> {
     HostTensor t = HostTensor::zerosF32(
         std::vector<int64_t>(type.getShape().begin(), type.getShape().end()));
-    std::seed_seq seq{seed, (uint64_t)llvm::hash_value(op.getKey())};
+    std::seed_seq seq{seed, (uint64_t)llvm::hash_value(key)};
     std::mt19937_64 gen(seq);
     std::normal_distribution<float> normal(0.0f, 0.3f);
-    StringRef name = op.getName();
     bool isGamma = name.ends_with(".weight") &&
                    (name.contains("ln_") || name.contains("norm") || name.contains("layernorm"));
     for (float &x : t.f32)
@@ -163,10 +162,70 @@ private:
   Results eval(Operation &op, ArrayRef<RtValue> in) {
     return llvm::TypeSwitch<Operation *, Results>(&op)
         .Case([&](ParamOp p) -> Results {
-          auto t = params(p);
+          auto t = params(p.getName(), p.getKey(), cast<RankedTensorType>(p.getType()),
+                          p.getLoc());
           if (failed(t))
             return failure();
           return one(std::move(*t));
+        })
+        .Case([&](ParamStackOp p) -> Results {
+          auto type = cast<RankedTensorType>(p.getType());
+          HostTensor out = HostTensor::zerosF32(
+              std::vector<int64_t>(type.getShape().begin(), type.getShape().end()));
+          size_t part = out.f32.size() / p.getKeys().size();
+          auto partType =
+              RankedTensorType::get(type.getShape().drop_front(), type.getElementType());
+          for (auto [i, key] : llvm::enumerate(p.getKeys().getAsValueRange<StringAttr>())) {
+            auto t = params(key, key, partType, p.getLoc());
+            if (failed(t))
+              return failure();
+            std::copy(t->f32.begin(), t->f32.end(), out.f32.begin() + i * part);
+          }
+          return one(std::move(out));
+        })
+        .Case([&](MoeOp m) {
+          const HostTensor &x = in[0].tensor, &gate = in[1].tensor, &w1 = in[2].tensor,
+                           &w2 = in[3].tensor, &w3 = in[4].tensor;
+          int64_t H = x.shape.back(), E = gate.shape[0], I = w1.shape[1], K = m.getTopK();
+          HostTensor out = HostTensor::zerosF32(x.shape);
+          std::vector<float> p(E), hidden(I);
+          for (int64_t t = 0; t < x.numel() / H; ++t) {
+            const float *xt = &x.f32[t * H];
+            for (int64_t e = 0; e < E; ++e) {
+              float acc = 0;
+              for (int64_t h = 0; h < H; ++h)
+                acc += xt[h] * gate.f32[e * H + h];
+              p[e] = acc;
+            }
+            softmaxRow(p.data(), E);
+            std::vector<int64_t> order(E);
+            for (int64_t e = 0; e < E; ++e)
+              order[e] = e;
+            std::stable_sort(order.begin(), order.end(),
+                             [&](int64_t a, int64_t b) { return p[a] > p[b]; });
+            float total = 0;
+            for (int64_t k = 0; k < K; ++k)
+              total += p[order[k]];
+            for (int64_t k = 0; k < K; ++k) {
+              int64_t e = order[k];
+              for (int64_t i = 0; i < I; ++i) {
+                float g = 0, u = 0;
+                for (int64_t h = 0; h < H; ++h) {
+                  g += xt[h] * w1.f32[(e * I + i) * H + h];
+                  u += xt[h] * w3.f32[(e * I + i) * H + h];
+                }
+                hidden[i] = g / (1.0f + std::exp(-g)) * u;
+              }
+              float weight = p[e] / total;
+              for (int64_t h = 0; h < H; ++h) {
+                float acc = 0;
+                for (int64_t i = 0; i < I; ++i)
+                  acc += hidden[i] * w2.f32[(e * H + h) * I + i];
+                out.f32[t * H + h] += weight * acc;
+              }
+            }
+          }
+          return one(std::move(out));
         })
         .Case([&](PositionIdsOp p) {
           const HostTensor &ids = in[0].tensor;

@@ -40,8 +40,10 @@ struct RtValue {
   static RtValue ofCache(KVCacheType type, int64_t batch);
 };
 
-/// Supplies the value of a parameter; fails (with a diagnostic) if it cannot.
-using ParamProvider = std::function<FailureOr<HostTensor>(ParamOp)>;
+/// Supplies the value of the parameter `name` stored under `key`, of type
+/// `type`; fails (with a diagnostic at `loc`) if it cannot.
+using ParamProvider = std::function<FailureOr<HostTensor>(
+    StringRef name, StringRef key, RankedTensorType type, Location loc)>;
 
 /// Parameters drawn from a seeded normal distribution per key, so every run
 /// of the same graph sees the same weights (layer-norm gammas near 1).

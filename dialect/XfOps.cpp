@@ -61,6 +61,42 @@ LogicalResult ParamOp::verify() {
   return success();
 }
 
+LogicalResult ParamStackOp::verify() {
+  auto t = cast<RankedTensorType>(getType());
+  if (!t.hasStaticShape() || t.getRank() < 1)
+    return emitOpError("stacked parameter '") << getName() << "' must have a static shape";
+  if (getKeys().empty())
+    return emitOpError("stacked parameter '") << getName() << "' has no keys";
+  if ((int64_t)getKeys().size() != t.getDimSize(0))
+    return emitOpError("stacked parameter '") << getName() << "' has " << getKeys().size()
+           << " keys but a leading dimension of " << t.getDimSize(0);
+  return success();
+}
+
+LogicalResult MoeOp::verify() {
+  RankedTensorType x, gate, w1, w2, w3;
+  if (failed(requireRanked(*this, getInput(), "input", x, 1)) ||
+      failed(requireRanked(*this, getGate(), "gate", gate, 0, 2)) ||
+      failed(requireRanked(*this, getW1(), "w1", w1, 0, 3)) ||
+      failed(requireRanked(*this, getW2(), "w2", w2, 0, 3)) ||
+      failed(requireRanked(*this, getW3(), "w3", w3, 0, 3)))
+    return failure();
+  int64_t h = x.getShape().back(), e = gate.getDimSize(0), inner = w1.getDimSize(1);
+  if (failed(requireDim(*this, "gate width", gate.getDimSize(1), h)) ||
+      failed(requireDim(*this, "w1 experts", w1.getDimSize(0), e)) ||
+      failed(requireDim(*this, "w1 width", w1.getDimSize(2), h)) ||
+      failed(requireDim(*this, "w3 shape", w3.getDimSize(0), e)) ||
+      failed(requireDim(*this, "w3 rows", w3.getDimSize(1), inner)) ||
+      failed(requireDim(*this, "w3 width", w3.getDimSize(2), h)) ||
+      failed(requireDim(*this, "w2 experts", w2.getDimSize(0), e)) ||
+      failed(requireDim(*this, "w2 rows", w2.getDimSize(1), h)) ||
+      failed(requireDim(*this, "w2 width", w2.getDimSize(2), inner)))
+    return failure();
+  if (getTopK() < 1 || (!ShapedType::isDynamic(e) && getTopK() > e))
+    return emitOpError("top_k must be in [1, ") << e << "], got " << getTopK();
+  return success();
+}
+
 LogicalResult PositionIdsOp::verify() {
   RankedTensorType ids;
   if (failed(requireRanked(*this, getIds(), "ids", ids, 0, 2)))

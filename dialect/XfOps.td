@@ -40,6 +40,25 @@ def Xf_ParamOp : Xf_Op<"param", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Xf_ParamStackOp : Xf_Op<"param_stack", [Pure]> {
+  let summary = "checkpoint tensors stacked along a new leading dimension";
+  let description = [{
+    Declares one parameter made of several checkpoint tensors of the same
+    shape, stacked in order (e.g. the experts of a mixture-of-experts layer):
+    the result is [len(keys), ...]. The executable stacks them once, at load.
+
+    ```mlir
+    %w1 = xf.param_stack "model.layers.0.block_sparse_moe.w1"
+        from ["model.layers.0.block_sparse_moe.experts.0.w1.weight",
+              "model.layers.0.block_sparse_moe.experts.1.w1.weight"] : tensor<2x96x64xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, StrArrayAttr:$keys);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = "$name `from` $keys attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Positions and embeddings
 //===----------------------------------------------------------------------===//
@@ -147,6 +166,29 @@ def Xf_ScaleOp : Xf_Op<"scale", [Pure, AllTypesMatch<["input", "result"]>]> {
   let arguments = (ins Xf_F32Tensor:$input, F32Attr:$factor);
   let results = (outs Xf_F32Tensor:$result);
   let assemblyFormat = "$input `by` $factor attr-dict `:` type($input)";
+}
+
+def Xf_MoeOp : Xf_Op<"moe", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "sparse mixture of SiLU-gated experts (Mixtral)";
+  let description = [{
+    For each token x [H]: router probabilities `p = softmax(gate x)` over E
+    experts; the `top_k` largest, renormalised to sum to 1, weight the
+    outputs `w2[e] (silu(w1[e] x) * (w3[e] x))` of the selected experts only.
+    gate is [E, H], w1 and w3 are [E, I, H], w2 is [E, H, I].
+
+    ```mlir
+    %y = xf.moe %x, %gate, %w1, %w2, %w3 top_k 2 : tensor<?x?x64xf32>, tensor<4x64xf32>,
+        tensor<4x96x64xf32>, tensor<4x64x96xf32>, tensor<4x96x64xf32>
+    ```
+  }];
+  let arguments = (ins Xf_F32Tensor:$input, Xf_F32Tensor:$gate, Xf_F32Tensor:$w1,
+                       Xf_F32Tensor:$w2, Xf_F32Tensor:$w3, I64Attr:$top_k);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $gate `,` $w1 `,` $w2 `,` $w3 `top_k` $top_k attr-dict `:` type($input) `,`
+    type($gate) `,` type($w1) `,` type($w2) `,` type($w3)
+  }];
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

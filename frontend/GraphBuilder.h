@@ -45,26 +45,34 @@ protected:
   /// A parameter named `name` (key: prefix + name unless !prefixed) checked
   /// against the checkpoint; null with `error` set (the first error is kept).
   Value param(const std::string &name, std::vector<int64_t> shape, bool prefixed = true) {
-    if (!error.empty())
-      return nullptr;
     std::string key = prefixed ? prefix + name : name;
+    if (!checkTensor(key, shape))
+      return nullptr;
+    return b.create<ParamOp>(loc(name), act(shape), b.getStringAttr(name), b.getStringAttr(key));
+  }
+
+  /// True if the checkpoint holds `key` with `shape` and a float dtype;
+  /// otherwise sets `error` (the first error is kept).
+  bool checkTensor(const std::string &key, const std::vector<int64_t> &shape) {
+    if (!error.empty())
+      return false;
     const ::xf::readers::TensorInfo *t = ckpt.find(key);
     if (!t) {
       error = ckpt.path() + ": missing tensor '" + key + "'";
-      return nullptr;
+      return false;
     }
     if (t->shape != shape) {
       error = ckpt.path() + ": tensor '" + key + "' has shape " + shapeStr(t->shape) +
               ", the config implies " + shapeStr(shape);
-      return nullptr;
+      return false;
     }
     if (t->dtype != ::xf::readers::DType::F32 && t->dtype != ::xf::readers::DType::F16 &&
         t->dtype != ::xf::readers::DType::BF16) {
       error = ckpt.path() + ": tensor '" + key + "' has dtype " +
               ::xf::readers::dtypeName(t->dtype) + " (supported: F32, F16, BF16)";
-      return nullptr;
+      return false;
     }
-    return b.create<ParamOp>(loc(name), act(shape), b.getStringAttr(name), b.getStringAttr(key));
+    return true;
   }
 
   /// A module with `xf.model` and an empty @forward(ids) -> [?, ?, vocab]

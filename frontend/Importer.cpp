@@ -43,9 +43,9 @@ OwningOpRef<ModuleOp> mlir::xf::importModel(MLIRContext &context, const std::str
   }
   std::string modelType = it->get<std::string>();
   if (modelType != "gpt2" && modelType != "llama" && modelType != "mistral" &&
-      modelType != "bert") {
+      modelType != "mixtral" && modelType != "bert") {
     error = path + "/config.json: model_type '" + modelType +
-            "' is not supported (supported: bert, gpt2, llama, mistral)";
+            "' is not supported (supported: bert, gpt2, llama, mistral, mixtral)";
     return nullptr;
   }
   auto checkpoint = ::xf::readers::Checkpoint::open(path, error);

@@ -1,11 +1,12 @@
-//===- LlamaBuilder.cpp - LLaMA and Mistral checkpoints to xf ---*- C++ -*-===//
+//===- LlamaBuilder.cpp - LLaMA, Mistral, Mixtral to xf -------*- C++ -*-===//
 //
 // Emits what LlamaForCausalLM / MistralForCausalLM compute, op by op: token
 // embeddings; pre-RMSNorm blocks with separate q/k/v projections, rotary
 // embeddings on q and k, grouped-query attention written as HF's repeat_kv
 // (an explicit xf.repeat_heads that attention fusion absorbs), an explicit
-// causal (LLaMA) or sliding-window (Mistral) mask tensor; a SiLU-gated MLP;
-// the final norm and a tied or untied lm_head.
+// causal (LLaMA) or sliding-window (Mistral) mask tensor; a SiLU-gated MLP, or
+// for Mixtral a sparse mixture of such experts (xf.moe, the experts' weights
+// stacked at load); the final norm and a tied or untied lm_head.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,6 +25,7 @@ namespace {
 struct LlamaConfig {
   int64_t layers = 0, hidden = 0, heads = 0, kvHeads = 0, headDim = 0, inner = 0;
   int64_t vocab = 0, positions = 0, window = 0; // window 0: none
+  int64_t experts = 0, topK = 0;                  // experts 0: dense MLP
   double eps = 1e-6, theta = 10000.0;
   bool tied = false, attentionBias = false, mlpBias = false;
 };
@@ -96,6 +98,31 @@ private:
     return b.create<RmsNormOp>(loc(path), x, w, b.getF32FloatAttr((float)c.eps));
   }
 
+  /// Mixtral's sparse MoE block: the router and the experts' weights stacked
+  /// per kind ([E, ...]) at load time.
+  Value moe(Value h, const std::string &m) {
+    Value gate = param(m + ".gate.weight", {c.experts, c.hidden});
+    auto stack = [&](const char *w, int64_t rows, int64_t cols) -> Value {
+      if (!error.empty())
+        return nullptr;
+      SmallVector<Attribute> keys;
+      for (int64_t e = 0; e < c.experts; ++e) {
+        std::string key = prefix + m + ".experts." + std::to_string(e) + "." + w + ".weight";
+        if (!checkTensor(key, {rows, cols}))
+          return nullptr;
+        keys.push_back(b.getStringAttr(key));
+      }
+      return b.create<ParamStackOp>(loc(m + ".experts"), act({c.experts, rows, cols}),
+                                    b.getStringAttr(m + ".experts." + w),
+                                    b.getArrayAttr(keys));
+    };
+    Value w1 = stack("w1", c.inner, c.hidden), w2 = stack("w2", c.hidden, c.inner),
+          w3 = stack("w3", c.inner, c.hidden);
+    if (!gate || !w1 || !w2 || !w3)
+      return nullptr;
+    return b.create<MoeOp>(loc(m), h, gate, w1, w2, w3, b.getI64IntegerAttr(c.topK));
+  }
+
   /// [B, S, n * hd] -> [B, n, S, hd]
   Value heads(Value x, int64_t n, Location l) {
     Value r = b.create<ReshapeOp>(l, act({kDyn, kDyn, n, c.headDim}), x);
@@ -142,6 +169,10 @@ private:
     h = rmsNorm(x, p + ".post_attention_layernorm");
     if (!h)
       return nullptr;
+    if (c.experts > 0) {
+      Value f = moe(h, p + ".block_sparse_moe");
+      return f ? b.create<AddOp>(loc(p), x, f).getResult() : nullptr;
+    }
     std::string m = p + ".mlp";
     Value gate = linear(h, m + ".gate_proj", c.hidden, c.inner, c.mlpBias);
     Value up = linear(h, m + ".up_proj", c.hidden, c.inner, c.mlpBias);
@@ -207,7 +238,17 @@ OwningOpRef<ModuleOp> mlir::xf::buildLlama(MLIRContext &context, const std::stri
     cfg.fail("hidden_act '" + act + "' is not supported (supported: silu)");
     return nullptr;
   }
-  if (modelType == "mistral") {
+  if (modelType == "mixtral") {
+    if (!cfg.positiveInt("num_local_experts", c.experts) ||
+        !cfg.positiveInt("num_experts_per_tok", c.topK))
+      return nullptr;
+    if (c.topK > c.experts) {
+      cfg.fail("num_experts_per_tok " + std::to_string(c.topK) + " exceeds num_local_experts " +
+               std::to_string(c.experts));
+      return nullptr;
+    }
+  }
+  if (modelType == "mistral" || modelType == "mixtral") {
     auto it = config.find("sliding_window");
     if (it != config.end() && !it->is_null() && !cfg.positiveInt("sliding_window", c.window))
       return nullptr;

@@ -15,7 +15,8 @@
 
 namespace mlir::xf {
 
-/// `modelType` is "llama" or "mistral" (sliding-window attention).
+/// `modelType` is "llama", "mistral" (sliding-window attention) or "mixtral"
+/// (sparse mixture-of-experts MLP, optional sliding window).
 OwningOpRef<ModuleOp> buildLlama(MLIRContext &context, const std::string &modelType,
                                  const nlohmann::json &config,
                                  const ::xf::readers::Checkpoint &checkpoint,

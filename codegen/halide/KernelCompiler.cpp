@@ -32,6 +32,7 @@ const char *kernelKindName(KernelKind kind) {
   case KernelKind::Slice: return "slice";
   case KernelKind::CausalMask: return "causal_mask";
   case KernelKind::Attention: return "attention";
+  case KernelKind::Moe: return "moe";
   }
   return "unknown";
 }
@@ -64,6 +65,7 @@ static Func emit(const KernelSpec &s, Inputs &in) {
   case KernelKind::Slice: return emitSlice(s, in);
   case KernelKind::CausalMask: return emitCausalMask(s, in);
   case KernelKind::Attention: return emitAttention(s, in);
+  case KernelKind::Moe: return emitMoe(s, in);
   }
   throw CompileError("unknown kernel kind");
 }

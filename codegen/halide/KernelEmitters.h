@@ -48,6 +48,7 @@ Halide::Func emitTranspose(const KernelSpec &s, Inputs &in);
 Halide::Func emitSlice(const KernelSpec &s, Inputs &in);
 Halide::Func emitCausalMask(const KernelSpec &s, Inputs &in);
 Halide::Func emitAttention(const KernelSpec &s, Inputs &in);
+Halide::Func emitMoe(const KernelSpec &s, Inputs &in);
 
 } // namespace xf::codegen
 

@@ -36,6 +36,7 @@ enum class KernelKind {
   CausalMask, // (ids [B, S]) -> [S, S] of 0 / lowest
   SlidingWindowMask, // (ids [B, S]) -> [S, S], window ints[0]
   Attention,  // (q, k, v, mask? [Sq, Sk]) -> [B, H, Sq, Dv]
+  Moe,        // (x [.., H], gate [E, H], w1 [E, I, H], w2 [E, H, I], w3 [E, I, H]) top_k ints[0]
 };
 
 const char *kernelKindName(KernelKind kind);

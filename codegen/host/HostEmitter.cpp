@@ -93,8 +93,12 @@ public:
       os << (i ? ", " : "") << info->eosTokenIds[i];
     os << "},\n    "
        << cppString(options.weights.empty() ? info->checkpoint : options.weights) << ",\n    {\n";
-    for (auto &p : params)
-      os << "        {" << cppString(p.first) << ", {" << join(p.second) << "}},\n";
+    for (auto &p : params) {
+      std::vector<std::string> keys;
+      for (const std::string &k : p.first)
+        keys.push_back(cppString(k));
+      os << "        {{" << join(keys) << "}, {" << join(p.second) << "}},\n";
+    }
     os << "    },\n    {\n";
     for (auto &c : caches)
       os << "        {" << c.getHeads() << ", " << c.getCapacity() << ", " << c.getHeadDim()
@@ -113,17 +117,21 @@ public:
 private:
   ModuleOp module;
   const HostOptions &options;
-  std::vector<std::pair<std::string, std::vector<std::string>>> params;
+  /// Each parameter's checkpoint keys (one, or several stacked) and shape.
+  std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> params;
   llvm::StringMap<unsigned> paramIndex;
   SmallVector<KVCacheType> caches;
 
-  unsigned paramSlot(ParamOp p) {
-    auto [it, inserted] = paramIndex.try_emplace(p.getKey(), params.size());
+  unsigned paramSlot(std::vector<std::string> keys, Type type) {
+    std::string id;
+    for (const std::string &k : keys)
+      id += k + "\n";
+    auto [it, inserted] = paramIndex.try_emplace(id, params.size());
     if (inserted) {
       std::vector<std::string> shape;
-      for (int64_t d : cast<RankedTensorType>(p.getType()).getShape())
+      for (int64_t d : cast<RankedTensorType>(type).getShape())
         shape.push_back(std::to_string(d));
-      params.emplace_back(p.getKey().str(), shape);
+      params.emplace_back(std::move(keys), shape);
     }
     return it->second;
   }
@@ -185,8 +193,16 @@ private:
                        llvm::raw_ostream &os) {
     auto name = [&](Value v) { return names.lookup(v); };
     if (auto p = dyn_cast<ParamOp>(op)) {
-      os << "  xfrt::Tensor " << fresh(p) << " = ctx.param(" << paramSlot(p) << "); // "
-         << p.getName() << "\n";
+      os << "  xfrt::Tensor " << fresh(p) << " = ctx.param("
+         << paramSlot({p.getKey().str()}, p.getType()) << "); // " << p.getName() << "\n";
+      return success();
+    }
+    if (auto p = dyn_cast<ParamStackOp>(op)) {
+      std::vector<std::string> keys;
+      for (StringRef k : p.getKeys().getAsValueRange<StringAttr>())
+        keys.push_back(k.str());
+      os << "  xfrt::Tensor " << fresh(p) << " = ctx.param(" << paramSlot(keys, p.getType())
+         << "); // " << p.getName() << "\n";
       return success();
     }
     if (auto c = dyn_cast<arith::ConstantIndexOp>(op)) {

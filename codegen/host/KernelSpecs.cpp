@@ -99,6 +99,11 @@ FailureOr<KernelSpec> mlir::xf::buildKernelSpec(func::FuncOp kernel) {
                   return true;
                 })
                 .Case([&](CausalMaskOp) { return s.kind = KernelKind::CausalMask, true; })
+                .Case([&](MoeOp o) {
+                  s.kind = KernelKind::Moe;
+                  s.ints = {o.getTopK()};
+                  return true;
+                })
                 .Case([&](AttentionOp o) {
                   s.kind = KernelKind::Attention;
                   s.scalar = o.getScale().convertToFloat();

@@ -63,8 +63,10 @@ private:
   std::vector<halide_dimension_t> dims_;
 };
 
+/// A parameter: one checkpoint tensor, or several of the same shape stacked
+/// along a new leading dimension (then `shape` includes that dimension).
 struct ParamDesc {
-  const char *key;
+  std::vector<const char *> keys;
   std::vector<int64_t> shape;
 };
 struct CacheDesc {

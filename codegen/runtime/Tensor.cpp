@@ -143,17 +143,25 @@ std::vector<Tensor> loadParams(const ModelDesc &desc, const std::string &path) {
     throw Error("cannot load weights: " + err);
   std::vector<Tensor> out;
   for (const ParamDesc &p : desc.params) {
-    const xf::readers::TensorInfo *info = ckpt->find(p.key);
-    if (!info)
-      throw Error("weights " + ckpt->path() + " do not match the compiled model: no tensor '" +
-                  p.key + "'");
-    if (info->shape != p.shape)
-      throw Error("weights " + ckpt->path() + " do not match the compiled model: tensor '" +
-                  p.key + "' has shape " + shapeStr(info->shape) + ", the model expects " +
-                  shapeStr(p.shape));
+    bool stacked = p.keys.size() > 1;
+    std::vector<int64_t> partShape = p.shape;
+    if (stacked)
+      partShape.erase(partShape.begin());
     Tensor t = Tensor::f32(p.shape);
-    if (!ckpt->readAsF32(p.key, t.f32data(), err))
-      throw Error("cannot load weights: " + err);
+    int64_t partSize = t.numel() / (int64_t)p.keys.size();
+    for (size_t i = 0; i < p.keys.size(); ++i) {
+      const char *key = p.keys[i];
+      const xf::readers::TensorInfo *info = ckpt->find(key);
+      if (!info)
+        throw Error("weights " + ckpt->path() + " do not match the compiled model: no tensor '" +
+                    key + "'");
+      if (info->shape != partShape)
+        throw Error("weights " + ckpt->path() + " do not match the compiled model: tensor '" +
+                    key + "' has shape " + shapeStr(info->shape) + ", the model expects " +
+                    shapeStr(partShape));
+      if (!ckpt->readAsF32(key, t.f32data() + i * partSize, err))
+        throw Error("cannot load weights: " + err);
+    }
     out.push_back(std::move(t));
   }
   return out;

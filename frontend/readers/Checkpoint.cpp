@@ -1,7 +1,8 @@
 // Implementation of Checkpoint and readJsonFile (see Checkpoint.h): resolves
 // a weights path to one or more SafetensorsFile shards, cross-checks a sharded
 // checkpoint's index against the shards it names, and builds one name index
-// over all of them. Compiled with exceptions on; nlohmann and filesystem
+// over all of them; or opens a .gguf file and indexes its Hugging Face view
+// (llamaHfView). Compiled with exceptions on; nlohmann and filesystem
 // exceptions are caught here and become one-sentence error messages.
 #include "frontend/readers/Checkpoint.h"
 
@@ -173,6 +174,23 @@ bool Checkpoint::openIndex(const std::string &indexPath, std::string &err) {
   return true;
 }
 
+Checkpoint::~Checkpoint() = default;
+
+bool Checkpoint::openGguf(const std::string &file, std::string &err) {
+  std::unique_ptr<GgufFile> g = GgufFile::open(file, err);
+  if (!g || !llamaHfView(*g, ggufView_, err))
+    return false;
+  for (const GgufHfTensor &t : ggufView_) {
+    auto [it, added] = index_.emplace(t.info.name, Entry{nullptr, &t.info, &t});
+    if (!added) {
+      err = file + ": two tensors are named '" + t.info.name + "' in Hugging Face terms";
+      return false;
+    }
+  }
+  gguf_ = std::move(g);
+  return true;
+}
+
 std::unique_ptr<Checkpoint> Checkpoint::open(const std::string &path, std::string &err) {
   try {
     std::unique_ptr<Checkpoint> ck(new Checkpoint());
@@ -198,6 +216,9 @@ std::unique_ptr<Checkpoint> Checkpoint::open(const std::string &path, std::strin
     }
     if (endsWith(file, ".json")) {
       if (!ck->openIndex(file, err))
+        return nullptr;
+    } else if (endsWith(file, ".gguf")) {
+      if (!ck->openGguf(file, err))
         return nullptr;
     } else {
       std::unique_ptr<SafetensorsFile> f = SafetensorsFile::open(file, err);
@@ -235,7 +256,27 @@ bool Checkpoint::readAsF32(std::string_view name, float *out, std::string &err) 
     err = "no tensor '" + std::string(name) + "' in " + path_;
     return false;
   }
-  return it->second.file->readAsF32(*it->second.info, out, err);
+  const Entry &e = it->second;
+  if (!e.gguf)
+    return e.file->readAsF32(*e.info, out, err);
+  if (!gguf_->readAsF32(*e.gguf->source, out, err))
+    return false;
+  if (e.gguf->unpermuteHeads &&
+      !ggufUnpermuteRows(out, uint64_t(e.info->shape[0]), uint64_t(e.info->shape[1]),
+                         e.gguf->unpermuteHeads)) {
+    err = "tensor '" + e.info->name + "' in " + path_ +
+          ": cannot undo the rotary row permutation (out of memory?)";
+    return false;
+  }
+  return true;
+}
+
+bool ggufLlamaConfig(const Checkpoint &ckpt, nlohmann::json &config, std::string &err) {
+  if (!ckpt.gguf()) {
+    err = ckpt.path() + " is not a GGUF file";
+    return false;
+  }
+  return ggufLlamaConfig(*ckpt.gguf(), config, err);
 }
 
 } // namespace xf::readers

@@ -3,8 +3,9 @@
 
 --family selects the reference (default gpt2):
     gpt2   gpt2_reference.py   (GPT2LMHeadModel)
-    llama  llama_reference.py  (LlamaForCausalLM and MistralForCausalLM; which one
-                                comes from config.json's model_type)
+    llama  llama_reference.py  (LlamaForCausalLM, MistralForCausalLM and
+                                MixtralForCausalLM; which one comes from
+                                config.json's model_type)
 
 Normal mode:
     check_causal_lm.py [--family gpt2|llama] --model DIR --exe PATH --input-ids "1,2,3;4,5"
@@ -160,8 +161,14 @@ def check_run(args, extra):
         if gen[b] != want_gen:
             verdict.append(f"generated {gen[b]} != reference {want_gen}")
         status = "OK" if not verdict else "FAIL"
+        router = ""
+        if getattr(model, "moe", False):
+            # Mixtral: how close the reference came to choosing other experts
+            gap = min(float(t["margin"].min()) for t in ref.router_trace(model, ids + want_gen))
+            router = f" router_min_gap={gap:.2e}" + (" (NEAR-TIE: expert choice is fragile)"
+                                                     if gap < 1e-4 else "")
         print(f"seq {b}: len={n} rel_l2={err:.3e} max_abs={max_abs:.3e} "
-              f"generated={gen[b]} reference={want_gen} {status}")
+              f"generated={gen[b]} reference={want_gen}{router} {status}")
         failures += [f"seq {b}: {v}" for v in verdict]
     if failures:
         raise CheckFailed("\n".join(failures))

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# End to end for the LLaMA family: random-weight LlamaForCausalLM and
-# MistralForCausalLM checkpoints written as real safetensors (one file or
+# End to end for the LLaMA family: random-weight LlamaForCausalLM,
+# MistralForCausalLM and MixtralForCausalLM checkpoints written as real safetensors (one file or
 # sharded with an index), compiled with xfc, compared with the hand-written
 # PyTorch reference (logits over a ragged batch, greedy tokens); KV-cache
 # decode (ring caches for Mistral's sliding window) against --no-opt recompute.
@@ -20,9 +20,10 @@ $PY "$HERE/make_llama.py" --out "$WORK/llama-gqa" --model-type llama --kv-heads 
 $PY "$HERE/make_llama.py" --out "$WORK/llama-tied-shards" --model-type llama --heads 4 --kv-heads 4 --tie --dtype BF16 --shards 3 --seed 2
 $PY "$HERE/make_llama.py" --out "$WORK/llama-mqa-f16" --model-type llama --heads 4 --kv-heads 1 --dtype F16 --eos none --seed 3
 $PY "$HERE/make_llama.py" --out "$WORK/mistral" --model-type mistral --kv-heads 2 --sliding-window 4 --eos none --seed 4
+$PY "$HERE/make_llama.py" --out "$WORK/mixtral" --model-type mixtral --kv-heads 2 --experts 4 --top-k 2 --eos none --seed 5
 
 IDS="1,2,3,4,5,6,7,8,9,10,11,12;7,8"
-for m in llama-gqa llama-tied-shards llama-mqa-f16 mistral; do
+for m in llama-gqa llama-tied-shards llama-mqa-f16 mistral mixtral; do
   step "xfc build $m"
   "$BIN/xfc" build "$WORK/$m" -o "$WORK/$m.exe"
   step "check $m against PyTorch"
@@ -35,7 +36,7 @@ step "the sliding-window layers keep ring caches of the window's size"
 grep -q "kv_cache<ring, 2, 4, 16, f32>" "$WORK/mistral-opt.mlir"
 
 step "KV-cache decode equals --no-opt full recompute"
-for m in llama-gqa mistral; do
+for m in llama-gqa mistral mixtral; do
   "$BIN/xfc" build "$WORK/$m" -o "$WORK/$m-noopt.exe" --no-opt
   A=$("$WORK/$m.exe" --input-ids "$IDS" --max-new-tokens 30)
   B=$("$WORK/$m-noopt.exe" --input-ids "$IDS" --max-new-tokens 30)
@@ -46,7 +47,7 @@ done
 $PY "$HERE/check_causal_lm.py" --family llama --model "$WORK/mistral" --exe "$WORK/mistral-noopt.exe" --input-ids "$IDS" --max-new-tokens 12
 
 step "unsupported config fields are named"
-$PY "$HERE/make_llama.py" --out "$WORK/scaled" --model-type llama --rope-scaling-type yarn --seed 5
+$PY "$HERE/make_llama.py" --out "$WORK/scaled" --model-type llama --rope-scaling-type yarn --seed 6
 if "$BIN/xfc" import "$WORK/scaled" -o "$WORK/scaled.mlir" 2> "$WORK/scaled.err"; then
   echo "rope_scaling was accepted" >&2; exit 1
 fi

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Hand-written float32 PyTorch reference for HF LlamaForCausalLM / MistralForCausalLM (xfc e2e tests).
+"""Hand-written float32 PyTorch reference for HF Llama/Mistral/MixtralForCausalLM (xfc e2e tests).
 
 Reads a checkpoint directory (config.json + model.safetensors, or the shards
 listed in model.safetensors.index.json) and computes the logits and greedy
@@ -17,23 +17,34 @@ Positions are 0..S-1 for a sequence of S tokens (no padding, no offset):
     query head j uses key/value head j // (nh / kv)            (repeat_kv)
     scores = q @ k^T * hd**-0.5 + mask; softmax (float32); @ v; merge heads; @ o_proj^T
         mask: 0 where key j may be seen from query i, finfo(float32).min elsewhere;
-        j <= i (causal), and for mistral with sliding_window w (not null) also i - j < w
-        (w keys including the query's own position; llama ignores sliding_window)
+        j <= i (causal), and for mistral / mixtral with sliding_window w (not null) also
+        i - j < w (w keys including the query's own position; llama ignores sliding_window)
     h = h + attn
     x = rms_norm(h, post_attention_layernorm)
-    h = h + down_proj(silu(gate_proj(x)) * up_proj(x))
+    h = h + down_proj(silu(gate_proj(x)) * up_proj(x))          (llama, mistral)
+    h = h + moe(x)                                               (mixtral)
+        MixtralSparseMoeBlock, E = num_local_experts, k = num_experts_per_tok:
+        router_logits = x @ gate^T                       [S, E]
+        routing = softmax(router_logits, -1, float32)
+        weights, selected = topk(routing, k)             (per token; largest first)
+        weights = weights / weights.sum(-1, keepdim)     (renormalised over the k chosen)
+        moe(x)[t] = sum_j weights[t, j] * expert_{selected[t, j]}(x[t])
+        expert_e(x) = w2_e(silu(w1_e(x)) * w3_e(x))
   logits = rms_norm(h, model.norm) @ lm_head^T    (embed_tokens when tie_word_embeddings)
 
 Config: head_dim (default hidden_size / num_attention_heads), num_key_value_heads
 (default num_attention_heads), rms_norm_eps (default 1e-6), rope_theta
 (default 10000), tie_word_embeddings (default false, as in LlamaConfig and
-MistralConfig). Rejected with a ValueError: model_type other than llama /
-mistral, rope_scaling not null (or rope_parameters with a rope_type other than
+MistralConfig; MixtralConfig too), num_local_experts (default 8) and
+num_experts_per_tok (default 2) for mixtral. Rejected with a ValueError:
+model_type other than llama / mistral / mixtral, rope_scaling not null (or rope_parameters with a rope_type other than
 "default"), hidden_act other than silu, attention_bias / mlp_bias true, odd
-head_dim.
+head_dim, num_experts_per_tok outside [1, num_local_experts].
 
 Library use:  m = load(dir); logits(m, [1, 2, 3]) -> numpy [S, V];
-              greedy(m, [1, 2, 3], n, eos_ids) -> new token ids.
+              greedy(m, [1, 2, 3], n, eos_ids) -> new token ids;
+              router_trace(m, [1, 2, 3]) -> per mixtral layer: router logits,
+              chosen experts and their weights (see there).
 CLI:          llama_reference.py --model DIR --input-ids "1,2,3;4,5" [--max-new-tokens N]
 """
 
@@ -51,7 +62,7 @@ from safetensors_io import read_safetensors  # noqa: E402
 
 torch.set_num_threads(1)  # the test machine is small and shared; also keeps results deterministic
 
-SUPPORTED_MODEL_TYPES = ("llama", "mistral")
+SUPPORTED_MODEL_TYPES = ("llama", "mistral", "mixtral")
 
 
 class Llama:
@@ -103,13 +114,21 @@ class Llama:
         self.head_dim = int(hd)
         if self.head_dim <= 0 or self.head_dim % 2:
             raise ValueError(f"head_dim {self.head_dim} must be positive and even")
-        # Llama has no sliding window (HF ignores the key); Mistral uses it unless null.
+        # Llama has no sliding window (HF ignores the key); Mistral / Mixtral use it unless null.
         self.sliding_window = None
-        if self.model_type == "mistral" and config.get("sliding_window") is not None:
+        if self.model_type in ("mistral", "mixtral") and config.get("sliding_window") is not None:
             self.sliding_window = int(config["sliding_window"])
             if self.sliding_window <= 0:
                 raise ValueError(f"sliding_window {self.sliding_window} must be positive")
         self.eos_ids = eos_ids_from_config(config)
+        self.moe = self.model_type == "mixtral"
+        self.n_experts = self.top_k = 0
+        if self.moe:
+            self.n_experts = int(config.get("num_local_experts", 8))
+            self.top_k = int(config.get("num_experts_per_tok", 2))
+            if self.n_experts <= 0 or not 1 <= self.top_k <= self.n_experts:
+                raise ValueError(f"num_experts_per_tok {self.top_k} must be in "
+                                 f"[1, num_local_experts {self.n_experts}]")
 
         w = {name: t.to(torch.float32).contiguous() for name, t in weights.items()}
 
@@ -127,17 +146,27 @@ class Llama:
         self.layers = []
         for i in range(self.n_layer):
             p = f"model.layers.{i}."
-            self.layers.append({
+            lw = {
                 "q": take(p + "self_attn.q_proj.weight", [qd, H]),
                 "k": take(p + "self_attn.k_proj.weight", [kvd, H]),
                 "v": take(p + "self_attn.v_proj.weight", [kvd, H]),
                 "o": take(p + "self_attn.o_proj.weight", [H, qd]),
-                "gate": take(p + "mlp.gate_proj.weight", [I, H]),
-                "up": take(p + "mlp.up_proj.weight", [I, H]),
-                "down": take(p + "mlp.down_proj.weight", [H, I]),
                 "ln1": take(p + "input_layernorm.weight", [H]),
                 "ln2": take(p + "post_attention_layernorm.weight", [H]),
-            })
+            }
+            if self.moe:
+                moe = p + "block_sparse_moe."
+                lw["router"] = take(moe + "gate.weight", [self.n_experts, H])
+                lw["experts"] = [{
+                    "w1": take(moe + f"experts.{e}.w1.weight", [I, H]),
+                    "w2": take(moe + f"experts.{e}.w2.weight", [H, I]),
+                    "w3": take(moe + f"experts.{e}.w3.weight", [I, H]),
+                } for e in range(self.n_experts)]
+            else:
+                lw["gate"] = take(p + "mlp.gate_proj.weight", [I, H])
+                lw["up"] = take(p + "mlp.up_proj.weight", [I, H])
+                lw["down"] = take(p + "mlp.down_proj.weight", [H, I])
+            self.layers.append(lw)
         self.norm = take("model.norm.weight", [H])
         tied = bool(config.get("tie_word_embeddings", False))
         if tied:
@@ -228,7 +257,34 @@ def attention_mask(S, sliding_window):
     return mask.masked_fill(~allowed, torch.finfo(torch.float32).min)
 
 
-def _forward(m, ids):
+def sparse_moe(x, lw, top_k, trace=None):
+    """MixtralSparseMoeBlock.forward (eval: no jitter) on x [S, H] -> [S, H].
+
+    Like HF: each expert runs on the tokens that chose it, and its weighted
+    output is index_add-ed into the result, experts in index order. When trace
+    is a list, appends {"router_logits" [S, E], "selected" [S, k] (largest
+    routing probability first), "weights" [S, k] (renormalised),
+    "probs" [S, E] (softmax before top-k)}.
+    """
+    router_logits = F.linear(x, lw["router"])                        # [S, E]
+    probs = torch.softmax(router_logits, dim=-1, dtype=torch.float32)
+    weights, selected = torch.topk(probs, top_k, dim=-1)
+    weights = weights / weights.sum(dim=-1, keepdim=True)
+    out = torch.zeros_like(x)
+    for e, ew in enumerate(lw["experts"]):
+        tok, slot = torch.where(selected == e)
+        if tok.numel() == 0:
+            continue
+        xe = x[tok]
+        ye = F.linear(F.silu(F.linear(xe, ew["w1"])) * F.linear(xe, ew["w3"]), ew["w2"])
+        out.index_add_(0, tok, ye * weights[tok, slot, None])
+    if trace is not None:
+        trace.append({"router_logits": router_logits, "probs": probs,
+                      "selected": selected, "weights": weights})
+    return out
+
+
+def _forward(m, ids, trace=None):
     """ids: list of ints -> float32 logits tensor [S, V]."""
     ids = [int(t) for t in ids]
     S = len(ids)
@@ -260,7 +316,10 @@ def _forward(m, ids):
         ctx = torch.matmul(probs, v).transpose(0, 1).reshape(S, nh * hd)
         h = h + F.linear(ctx, lw["o"])
         x = rms_norm(h, lw["ln2"], m.eps)
-        h = h + F.linear(F.silu(F.linear(x, lw["gate"])) * F.linear(x, lw["up"]), lw["down"])
+        if m.moe:
+            h = h + sparse_moe(x, lw, m.top_k, trace)
+        else:
+            h = h + F.linear(F.silu(F.linear(x, lw["gate"])) * F.linear(x, lw["up"]), lw["down"])
     h = rms_norm(h, m.norm, m.eps)
     return F.linear(h, m.lm_head)
 
@@ -269,6 +328,28 @@ def logits(m, ids):
     """Logits of every position of one sequence: numpy float32 [S, V]."""
     with torch.no_grad():
         return _forward(m, ids).numpy().astype(np.float32)
+
+
+def router_trace(m, ids):
+    """Mixtral routing of one sequence: a list with one dict per layer of numpy arrays
+    router_logits [S, E], probs [S, E], selected [S, k] (int64, best first),
+    weights [S, k] (renormalised) and margin [S]: the gap between the k-th and the
+    (k+1)-th largest router logit (inf when k == E); a margin near float32 rounding
+    (say below 1e-4) means another implementation may choose other experts.
+    Empty for llama / mistral."""
+    trace = []
+    with torch.no_grad():
+        _forward(m, ids, trace)
+    out = []
+    for t in trace:
+        logits_ = t["router_logits"]
+        srt = torch.sort(logits_, dim=-1, descending=True).values
+        if m.top_k < m.n_experts:
+            margin = (srt[:, m.top_k - 1] - srt[:, m.top_k]).numpy()
+        else:
+            margin = np.full(logits_.shape[0], np.inf, dtype=np.float32)
+        out.append({k: v.numpy() for k, v in t.items()} | {"margin": margin})
+    return out
 
 
 def greedy(m, ids, n, eos_ids=None):

@@ -11,6 +11,10 @@ heads (tied and untied), MQA and MHA, an explicit head_dim, mistral with a
 window of 4 under a 12-token prompt, F16 and BF16, 3 shards. Greedy tokens
 must be identical and logits within 1e-5 relative L2.
 
+Mixtral (sparse mixture of experts) has its own self-test,
+mixtral_reference_selftest.py, which reuses this file's independent model
+(alt_moe: dense experts masked by a top-k of the router logits).
+
 Also: same arguments give the same bytes; the shard index is consistent and
 sharded logits equal single-file logits bit for bit; the sliding window
 changes exactly the rows it should; unsupported configs are rejected; greedy
@@ -95,7 +99,43 @@ def alt_load(d):
 
 # ---------------------------------------------------------------- independent forward
 
-def alt_logits(model, ids):
+def alt_moe(cfg, W, p, m, variant="hf"):
+    """Mixtral sparse MoE on m [S, H], float64, written differently from the reference:
+    every expert runs densely on every token, then a per-token weight vector that
+    is zero outside the top k masks them. The k experts come from a stable argsort
+    of the router logits (not torch.topk of the probabilities), and their weights
+    are a softmax over the chosen logits alone (which equals HF's renormalised
+    top-k probabilities). `variant` deliberately breaks it (sensitivity tests):
+    "no-renorm" (full-softmax probabilities of the chosen), "top1" (only the best
+    expert, weight 1), "uniform" (weight 1/k each), "bottom" (the k worst experts).
+    """
+    E, k = cfg.get("num_local_experts", 8), cfg.get("num_experts_per_tok", 2)
+    moe = p + "block_sparse_moe."
+    r = m @ W[moe + "gate.weight"].T                                    # [S, E]
+    dense = []
+    for e in range(E):
+        a = m @ W[moe + f"experts.{e}.w1.weight"].T
+        b = m @ W[moe + f"experts.{e}.w3.weight"].T
+        dense.append((a / (1.0 + np.exp(-a)) * b) @ W[moe + f"experts.{e}.w2.weight"].T)
+    dense = np.stack(dense)                                             # [E, S, H]
+    coef = np.zeros(r.shape)                                            # [S, E]
+    for t in range(r.shape[0]):
+        order = np.argsort(-r[t], kind="stable")
+        chosen = order[-k:] if variant == "bottom" else order[:k]
+        if variant == "top1":
+            chosen = order[:1]
+        z = np.exp(r[t][chosen] - r[t][chosen].max())
+        if variant == "no-renorm":
+            z = np.exp(r[t][chosen] - r[t].max()) / np.exp(r[t] - r[t].max()).sum()
+        elif variant == "uniform":
+            z = np.ones(len(chosen))
+        else:
+            z = z / z.sum()
+        coef[t, chosen] = z / len(chosen) if variant == "uniform" else z
+    return np.einsum("se,esh->sh", coef, dense)
+
+
+def alt_logits(model, ids, moe_variant="hf"):
     cfg, W = model
     H, L = cfg["hidden_size"], cfg["num_hidden_layers"]
     nh = cfg["num_attention_heads"]
@@ -103,7 +143,7 @@ def alt_logits(model, ids):
     hd = cfg.get("head_dim") or H // nh
     half = hd // 2
     eps, theta = cfg["rms_norm_eps"], cfg["rope_theta"]
-    window = cfg.get("sliding_window") if cfg["model_type"] == "mistral" else None
+    window = cfg.get("sliding_window") if cfg["model_type"] in ("mistral", "mixtral") else None
     S = len(ids)
 
     def rmsnorm(x, w):
@@ -140,6 +180,9 @@ def alt_logits(model, ids):
             attn += ctx @ W[p + "self_attn.o_proj.weight"][:, rows].T
         x = x + attn
         m = rmsnorm(x, W[p + "post_attention_layernorm.weight"])
+        if cfg["model_type"] == "mixtral":
+            x = x + alt_moe(cfg, W, p, m, moe_variant)
+            continue
         gate = m @ W[p + "mlp.gate_proj.weight"].T
         up = m @ W[p + "mlp.up_proj.weight"].T
         x = x + ((gate / (1.0 + np.exp(-gate))) * up) @ W[p + "mlp.down_proj.weight"].T

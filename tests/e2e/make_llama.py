@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""Generate a small random Llama or Mistral checkpoint in Hugging Face layout for xfc's e2e tests.
+"""Generate a small random Llama, Mistral or Mixtral checkpoint in Hugging Face layout for xfc's e2e tests.
 
-Writes DIR/config.json (the keys HF's LlamaConfig / MistralConfig save_pretrained
-writes) and the weights of LlamaForCausalLM / MistralForCausalLM as safetensors:
+Writes DIR/config.json (the keys HF's LlamaConfig / MistralConfig / MixtralConfig
+save_pretrained writes) and the weights of LlamaForCausalLM / MistralForCausalLM /
+MixtralForCausalLM as safetensors:
 DIR/model.safetensors, or with --shards N > 1 the files
 DIR/model-00001-of-0000N.safetensors ... plus DIR/model.safetensors.index.json
 ({"metadata": {"total_size": BYTES}, "weight_map": {tensor: file}}), as HF's
@@ -28,6 +29,17 @@ stored [out, in], there are no biases):
     model.norm.weight                             [H]
     lm_head.weight                                [V, H]   (only without --tie)
 
+Mixtral (--model-type mixtral, E = --experts, default 4; k = --top-k, default 2)
+has, in every layer, a sparse mixture of E SiLU-gated experts in place of the
+three mlp tensors (drawn in this order, right after o_proj):
+    model.layers.{i}.block_sparse_moe.gate.weight           [E, H]  (router)
+    model.layers.{i}.block_sparse_moe.experts.{e}.w1.weight [I, H]  (like gate_proj)
+    model.layers.{i}.block_sparse_moe.experts.{e}.w2.weight [H, I]  (like down_proj)
+    model.layers.{i}.block_sparse_moe.experts.{e}.w3.weight [I, H]  (like up_proj)
+and config.json adds num_local_experts = E, num_experts_per_tok = k,
+output_router_logits false, router_aux_loss_coef 0.02, router_jitter_noise 0.0
+and sliding_window (null unless --sliding-window is given).
+
 Random weights, all from one seeded generator, drawn in the order above
 (lm_head last, so --tie and --no-tie share every other tensor): embeddings
 and the untied lm_head normal(0, 0.5), so that logits are not flat; RMSNorm
@@ -36,7 +48,12 @@ attention is peaked and the attention and MLP outputs outweigh the token's own
 embedding in the residual stream. (With the customary 0.02 the greedy next
 token depends on the last token only, and with tied embeddings it is always
 the last token again; with 0.2 continuations depend on the context, tied or
-not.)
+not.) The Mixtral router weights are normal(0, 0.5): a token's router logits
+then spread over several units (std about 4 at H = 64), so that its top-k
+experts differ from token to token and near-ties are rare, while the k-th
+expert keeps a weight above 0.1 for about half the tokens. (With 1.0 the
+softmax is so peaked that the second expert's weight is mostly below 0.02 and
+the weighting is hardly tested; mixtral_reference_selftest.py checks both.)
 
 --rope-scaling-type TYPE writes rope_scaling {"type": TYPE, "factor": 2.0},
 and --hidden-act lets config.json name another activation: both make configs
@@ -60,6 +77,7 @@ EMBED_STD = 0.5
 PROJ_STD = 0.2
 NORM_STD = 0.1
 LM_HEAD_STD = 0.5
+ROUTER_STD = 0.5
 
 
 _UNSET = object()  # --sliding-window not given (argparse does not run `type` on it)
@@ -91,8 +109,10 @@ def head_dim_of(args):
 
 def make_config(args):
     llama = args.model_type == "llama"
+    arch = {"llama": "LlamaForCausalLM", "mistral": "MistralForCausalLM",
+            "mixtral": "MixtralForCausalLM"}[args.model_type]
     cfg = {
-        "architectures": ["LlamaForCausalLM" if llama else "MistralForCausalLM"],
+        "architectures": [arch],
         "attention_dropout": 0.0,
         "bos_token_id": args.bos,
         "eos_token_id": args.eos,
@@ -120,6 +140,12 @@ def make_config(args):
         cfg["pretraining_tp"] = 1
     else:
         cfg["sliding_window"] = args.sliding_window
+    if args.model_type == "mixtral":
+        cfg["num_local_experts"] = args.experts
+        cfg["num_experts_per_tok"] = args.top_k
+        cfg["output_router_logits"] = False
+        cfg["router_aux_loss_coef"] = 0.02
+        cfg["router_jitter_noise"] = 0.0
     if args.rope_scaling_type is not None:
         cfg["rope_scaling"] = {"type": args.rope_scaling_type, "factor": 2.0}
     if args.head_dim is not None:
@@ -148,9 +174,17 @@ def make_weights(args):
         w[p + "self_attn.k_proj.weight"] = normal((kv * hd, H), PROJ_STD)
         w[p + "self_attn.v_proj.weight"] = normal((kv * hd, H), PROJ_STD)
         w[p + "self_attn.o_proj.weight"] = normal((H, nh * hd), PROJ_STD)
-        w[p + "mlp.gate_proj.weight"] = normal((I, H), PROJ_STD)
-        w[p + "mlp.up_proj.weight"] = normal((I, H), PROJ_STD)
-        w[p + "mlp.down_proj.weight"] = normal((H, I), PROJ_STD)
+        if args.model_type == "mixtral":
+            moe = p + "block_sparse_moe."
+            w[moe + "gate.weight"] = normal((args.experts, H), ROUTER_STD)
+            for e in range(args.experts):
+                w[moe + f"experts.{e}.w1.weight"] = normal((I, H), PROJ_STD)
+                w[moe + f"experts.{e}.w2.weight"] = normal((H, I), PROJ_STD)
+                w[moe + f"experts.{e}.w3.weight"] = normal((I, H), PROJ_STD)
+        else:
+            w[p + "mlp.gate_proj.weight"] = normal((I, H), PROJ_STD)
+            w[p + "mlp.up_proj.weight"] = normal((I, H), PROJ_STD)
+            w[p + "mlp.down_proj.weight"] = normal((H, I), PROJ_STD)
         w[p + "input_layernorm.weight"] = norm_weight()
         w[p + "post_attention_layernorm.weight"] = norm_weight()
     w["model.norm.weight"] = norm_weight()
@@ -207,7 +241,7 @@ def write_checkpoint(args, out_dir):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", required=True, help="output directory (created if missing)")
-    ap.add_argument("--model-type", choices=["llama", "mistral"], required=True)
+    ap.add_argument("--model-type", choices=["llama", "mistral", "mixtral"], required=True)
     ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--hidden", type=int, default=64)
     ap.add_argument("--heads", type=int, default=4)
@@ -223,7 +257,12 @@ def main(argv=None):
     ap.add_argument("--shards", type=int, default=1,
                     help="number of safetensors files (> 1 also writes the index json)")
     ap.add_argument("--sliding-window", type=parse_window, default=_UNSET,
-                    help="mistral only: sliding_window (an int or 'none' for null); default 8")
+                    help="mistral / mixtral only: sliding_window (an int or 'none' for null); "
+                         "default 8 for mistral, none for mixtral")
+    ap.add_argument("--experts", type=int, default=None,
+                    help="mixtral only: num_local_experts (default 4)")
+    ap.add_argument("--top-k", type=int, default=None,
+                    help="mixtral only: num_experts_per_tok (default 2)")
     ap.add_argument("--eos", type=parse_token_ids, default=2,
                     help="eos_token_id: an int, a comma list (e.g. 2,7) or 'none'")
     ap.add_argument("--bos", type=parse_bos, default=1, help="bos_token_id: an int or 'none'")
@@ -248,13 +287,21 @@ def main(argv=None):
                  f"(pass --head-dim)")
     if head_dim_of(args) <= 0 or head_dim_of(args) % 2:
         ap.error(f"head_dim {head_dim_of(args)} must be positive and even (rotary embedding)")
-    if args.model_type == "mistral":
+    if args.model_type in ("mistral", "mixtral"):
         if args.sliding_window is _UNSET:
-            args.sliding_window = 8
+            args.sliding_window = 8 if args.model_type == "mistral" else None
         if args.sliding_window is not None and args.sliding_window <= 0:
             ap.error("--sliding-window must be positive (or 'none')")
     elif args.sliding_window is not _UNSET:
-        ap.error("--sliding-window only applies to --model-type mistral")
+        ap.error("--sliding-window only applies to --model-type mistral or mixtral")
+    if args.model_type == "mixtral":
+        args.experts = 4 if args.experts is None else args.experts
+        args.top_k = 2 if args.top_k is None else args.top_k
+        if args.experts <= 0 or not 1 <= args.top_k <= args.experts:
+            ap.error(f"need --experts >= 1 and 1 <= --top-k <= --experts "
+                     f"(got {args.experts}, {args.top_k})")
+    elif args.experts is not None or args.top_k is not None:
+        ap.error("--experts / --top-k only apply to --model-type mixtral")
     for name in ("eos", "bos"):
         v = getattr(args, name)
         for t in (v if isinstance(v, list) else [v]):
