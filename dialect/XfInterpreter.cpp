@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialect/XfInterpreter.h"
+#include "dialect/RelativeBuckets.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/SymbolTable.h"
@@ -380,6 +381,20 @@ private:
                 out.f32[i * s + j] = std::numeric_limits<float>::lowest();
           return one(std::move(out));
         })
+        .Case([&](RelativePositionBiasOp r) {
+          const HostTensor &table = in[0].tensor;
+          int64_t sq = in[1].tensor.shape[1], sk = in[2].tensor.shape[1], H = table.shape[1];
+          HostTensor out = HostTensor::zerosF32({H, sq, sk});
+          for (int64_t h = 0; h < H; ++h)
+            for (int64_t i = 0; i < sq; ++i)
+              for (int64_t j = 0; j < sk; ++j)
+                out.f32[(h * sq + i) * sk + j] =
+                    table.f32[::xf::t5RelativeBucket(j - i, r.getBidirectional(), r.getBuckets(),
+                                                     r.getMaxDistance()) *
+                                  H +
+                              h];
+          return one(std::move(out));
+        })
         .Case([&](SoftmaxOp) {
           HostTensor out = in[0].tensor;
           int64_t d = out.shape.back();
@@ -525,6 +540,7 @@ private:
   Results attention(AttentionOp a, ArrayRef<RtValue> in) {
     const HostTensor &q = in[0].tensor, &k = in[1].tensor, &v = in[2].tensor;
     const HostTensor *mask = a.getMask() ? &in[3].tensor : nullptr;
+    const HostTensor *table = a.getBiasTable() ? &in[a.getMask() ? 4 : 3].tensor : nullptr;
     int64_t B = q.shape[0], H = q.shape[1], Sq = q.shape[2], D = q.shape[3];
     int64_t Sk = k.shape[2], Dv = v.shape[3], KVH = k.shape[1], group = H / KVH;
     float scale = a.getScale().convertToFloat();
@@ -545,6 +561,12 @@ private:
             if (mask)
               acc += mask->f32[i * Sk + j];
             int64_t qpos = i + (Sk - Sq);
+            if (table)
+              acc += table->f32[::xf::t5RelativeBucket(j - qpos, a.getBiasBidirectional(),
+                                                       *a.getBiasBuckets(),
+                                                       *a.getBiasMaxDistance()) *
+                                    H +
+                                h];
             if (causal && (j > qpos || qpos - j >= window))
               acc = -std::numeric_limits<float>::infinity();
             s[j] = acc;

@@ -277,6 +277,23 @@ LogicalResult SlidingWindowMaskOp::verify() {
   return success();
 }
 
+LogicalResult RelativePositionBiasOp::verify() {
+  RankedTensorType table, qids, kids, out;
+  if (failed(requireRanked(*this, getTable(), "table", table, 0, 2)) ||
+      failed(requireRanked(*this, getQueryIds(), "query ids", qids, 0, 2)) ||
+      failed(requireRanked(*this, getKeyIds(), "key ids", kids, 0, 2)) ||
+      failed(requireRanked(*this, getResult(), "result", out, 0, 3)))
+    return failure();
+  if (getBuckets() < 2 || getMaxDistance() < 1)
+    return emitOpError("buckets must be >= 2 and max_distance >= 1");
+  if (failed(requireDim(*this, "table rows", table.getDimSize(0), getBuckets())) ||
+      failed(requireDim(*this, "result heads", out.getDimSize(0), table.getDimSize(1))) ||
+      failed(requireDim(*this, "result rows", out.getDimSize(1), qids.getDimSize(1))) ||
+      failed(requireDim(*this, "result columns", out.getDimSize(2), kids.getDimSize(1))))
+    return failure();
+  return success();
+}
+
 LogicalResult GeluOp::verify() {
   if (getApproximate() != "tanh" && getApproximate() != "none")
     return emitOpError("approximate must be \"tanh\" or \"none\", got \"")
@@ -400,6 +417,18 @@ LogicalResult AttentionOp::verify() {
       return failure();
   if (failed(requireDim(*this, "result head_dim", out.getDimSize(3), v.getDimSize(3))))
     return failure();
+  if (Value t = getBiasTable()) {
+    RankedTensorType tt;
+    if (failed(requireRanked(*this, t, "bias table", tt, 0, 2)))
+      return failure();
+    if (!getBiasBuckets() || !getBiasMaxDistance())
+      return emitOpError("a bias table needs bias_buckets and bias_max_distance");
+    if (failed(requireDim(*this, "bias table rows", tt.getDimSize(0), *getBiasBuckets())) ||
+        failed(requireDim(*this, "bias table heads", tt.getDimSize(1), q.getDimSize(1))))
+      return failure();
+  } else if (getBiasBuckets() || getBiasMaxDistance() || getBiasBidirectional()) {
+    return emitOpError("bias attributes need a bias table");
+  }
   if (Value m = getMask()) {
     RankedTensorType mt;
     if (failed(requireRanked(*this, m, "mask", mt, 0, 2)))

@@ -400,11 +400,35 @@ def Xf_CausalMaskOp : Xf_Op<"causal_mask", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Xf_RelativePositionBiasOp : Xf_Op<"relative_position_bias", [Pure]> {
+  let summary = "T5's bucketed relative position bias, as an explicit tensor";
+  let description = [{
+    `result[h, i, j] = table[bucket(j - i), h]` for i < len(query ids) and
+    j < len(key ids), with Hugging Face's `_relative_position_bucket`
+    (bidirectional: half the buckets per direction). Attention fusion moves it
+    into the attention op, which computes it per score and never stores it.
+
+    ```mlir
+    %b = xf.relative_position_bias %table, %ids, %ids bidirectional buckets 32 max_distance 128
+        : tensor<32x4xf32>, tensor<?x?xi64>, tensor<?x?xi64> -> tensor<4x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Xf_F32Tensor:$table, Xf_I64Tensor:$query_ids, Xf_I64Tensor:$key_ids,
+                       UnitAttr:$bidirectional, I64Attr:$buckets, I64Attr:$max_distance);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = [{
+    $table `,` $query_ids `,` $key_ids (`bidirectional` $bidirectional^)? `buckets` $buckets
+    `max_distance` $max_distance attr-dict `:` type($table) `,` type($query_ids) `,`
+    type($key_ids) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Attention
 //===----------------------------------------------------------------------===//
 
-def Xf_AttentionOp : Xf_Op<"attention", [Pure]> {
+def Xf_AttentionOp : Xf_Op<"attention", [Pure, AttrSizedOperandSegments]> {
   let summary = "scaled dot-product attention with a structured mask";
   let description = [{
     `softmax(scale * q k^T + mask) v` per batch and head. q is [B, H, Sq, D],
@@ -415,6 +439,9 @@ def Xf_AttentionOp : Xf_Op<"attention", [Pure]> {
     to the scores ([Sq, Sk], broadcast over batch and heads); mask
     specialisation removes it. k and v may have fewer heads than q
     (grouped-query attention): q head h reads kv head `h / (H / KVH)`.
+    With a `bias_table` ([buckets, H]) and `bias_buckets`/`bias_max_distance`
+    (and `bias_bidirectional`), T5's relative position bias
+    `table[bucket(j - (i + Sk - Sq)), h]` is added to every score.
 
     ```mlir
     %o = xf.attention %q, %k, %v mask_kind causal scale 2.500000e-01
@@ -422,11 +449,14 @@ def Xf_AttentionOp : Xf_Op<"attention", [Pure]> {
     ```
   }];
   let arguments = (ins Xf_F32Tensor:$q, Xf_F32Tensor:$k, Xf_F32Tensor:$v,
-                       Optional<Xf_F32Tensor>:$mask, Xf_MaskKindAttr:$mask_kind,
-                       F32Attr:$scale, OptionalAttr<I64Attr>:$window);
+                       Optional<Xf_F32Tensor>:$mask, Optional<Xf_F32Tensor>:$bias_table,
+                       Xf_MaskKindAttr:$mask_kind, F32Attr:$scale,
+                       OptionalAttr<I64Attr>:$window, OptionalAttr<I64Attr>:$bias_buckets,
+                       OptionalAttr<I64Attr>:$bias_max_distance, UnitAttr:$bias_bidirectional);
   let results = (outs Xf_F32Tensor:$result);
   let assemblyFormat = [{
-    $q `,` $k `,` $v (`mask` `(` $mask^ `:` type($mask) `)`)? `mask_kind` $mask_kind `scale` $scale attr-dict
+    $q `,` $k `,` $v (`mask` `(` $mask^ `:` type($mask) `)`)?
+    (`bias` `(` $bias_table^ `:` type($bias_table) `)`)? `mask_kind` $mask_kind `scale` $scale attr-dict
     `:` type($q) `,` type($k) `,` type($v) `->` type($result)
   }];
   let hasVerifier = 1;

@@ -46,18 +46,26 @@ struct FuseAttentionChain : OpRewritePattern<MatmulOp> {
     if (!softmax || cast<RankedTensorType>(pv.getType()).getRank() != 4)
       return failure();
     Value scores = softmax.getInput();
+    // Up to one [seq, seq] mask and one T5 relative position bias, added in
+    // either order.
     Value mask;
-    if (auto add = scores.getDefiningOp<AddOp>()) {
-      auto maskType = cast<RankedTensorType>(add.getRhs().getType());
-      if (maskType.getRank() != 2) {
+    RelativePositionBiasOp bias;
+    while (auto add = scores.getDefiningOp<AddOp>()) {
+      auto rhsType = cast<RankedTensorType>(add.getRhs().getType());
+      auto rel = add.getRhs().getDefiningOp<RelativePositionBiasOp>();
+      if (rel && !bias && rhsType.getRank() == 3) {
+        bias = rel;
+      } else if (!mask && rhsType.getRank() == 2) {
+        mask = add.getRhs();
+      } else {
         if (remarked.insert(add).second)
-          add.emitRemark("attention not fused: the mask must be [seq, seq], got rank ")
-            << maskType.getRank();
+          add.emitRemark("attention not fused: the mask must be [seq, seq] (or a relative "
+                         "position bias), got rank ")
+              << rhsType.getRank();
         return failure();
       }
       if (!singleUseOrRemark(add, "masked score", remarked))
         return failure();
-      mask = add.getRhs();
       scores = add.getLhs();
     }
     float scale = 1.0f;
@@ -88,9 +96,11 @@ struct FuseAttentionChain : OpRewritePattern<MatmulOp> {
 
     Location loc = rewriter.getFusedLoc({qk.getLoc(), softmax.getLoc(), pv.getLoc()});
     auto attn = rewriter.create<AttentionOp>(
-        loc, pv.getType(), qk.getA(), k, v, mask,
-        MaskKindAttr::get(getContext(), MaskKind::none),
-        rewriter.getF32FloatAttr(scale), IntegerAttr());
+        loc, pv.getType(), qk.getA(), k, v, mask, bias ? bias.getTable() : Value(),
+        MaskKindAttr::get(getContext(), MaskKind::none), rewriter.getF32FloatAttr(scale),
+        IntegerAttr(), bias ? bias.getBucketsAttr() : IntegerAttr(),
+        bias ? bias.getMaxDistanceAttr() : IntegerAttr(),
+        bias && bias.getBidirectional() ? rewriter.getUnitAttr() : UnitAttr());
     rewriter.replaceOp(pv, attn.getResult());
     ++fused;
     return success();

@@ -110,10 +110,11 @@ struct KVCachePass : xf::impl::KVCacheBase<KVCachePass> {
           // The one query (ids are [batch, 1]) sees every cached key: a
           // contiguous cache holds exactly the keys before it, a ring exactly
           // the last `window` ones.
-          auto newA = b.create<AttentionOp>(
-              a.getLoc(), a.getType(), map.lookup(a.getQ()), kAll, vAll, Value(),
-              MaskKindAttr::get(&getContext(), MaskKind::none), a.getScaleAttr(),
-              IntegerAttr());
+          auto newA = cast<AttentionOp>(b.clone(op, map));
+          newA.getKMutable().assign(kAll);
+          newA.getVMutable().assign(vAll);
+          newA.setMaskKind(MaskKind::none);
+          newA.removeWindowAttr();
           map.map(a.getResult(), newA.getResult());
         } else {
           // The prompt attends to its own keys; the cache is only written.

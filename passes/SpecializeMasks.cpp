@@ -47,10 +47,11 @@ struct SpecializeCausalMask : OpRewritePattern<AttentionOp> {
         op.emitRemark("mask not specialised: it is not a recognised mask construction");
       return failure();
     }
-    auto newOp = rewriter.create<AttentionOp>(
-        op.getLoc(), op.getType(), op.getQ(), op.getK(), op.getV(), Value(),
-        MaskKindAttr::get(getContext(), kind), op.getScaleAttr(), window);
-    rewriter.replaceOp(op, newOp.getResult());
+    rewriter.modifyOpInPlace(op, [&] {
+      op.getMaskMutable().clear();
+      op.setMaskKind(kind);
+      op.setWindowAttr(window);
+    });
     if (maker->use_empty())
       rewriter.eraseOp(maker);
     ++count;

@@ -16,7 +16,9 @@ namespace xf::codegen {
 
 Func emitAttention(const KernelSpec &s, Inputs &in) {
   ImageParam q = in[0], k = in[1], val = in[2];
-  bool hasMask = in.size() > 3;
+  int64_t window = s.ints.size() > 0 ? s.ints[0] : 0;
+  int64_t buckets = s.ints.size() > 1 ? s.ints[1] : 0;
+  bool hasMask = s.ints.size() > 4 ? s.ints[4] != 0 : in.size() > 3;
   // Grouped-query attention: q head h reads kv head h / group.
   Expr group = q.dim(2).extent() / k.dim(2).extent();
   Var d("d"), j("j"), i("i"), h("h"), b("b"), ih("ih");
@@ -29,13 +31,18 @@ Func emitAttention(const KernelSpec &s, Inputs &in) {
   Expr sc = dot(j, i, h, b) * s.scalar;
   if (hasMask)
     sc += in[3](j, i);
+  if (buckets > 0) { // T5 relative position bias, computed per score
+    ImageParam table = in[hasMask ? 4 : 3];
+    Expr rel = j - (i + (sk - sq));
+    sc += table(h, t5BucketExpr(rel, s.ints[3] != 0, buckets, s.ints[2]));
+  }
   score(j, i, h, b) = sc;
 
   RDom rj(0, sk, "rj");
   if (s.flag)
     rj.where(rj <= i + (sk - sq));
-  if (s.flag && !s.ints.empty() && s.ints[0] > 0) // sliding window
-    rj.where(i + (sk - sq) - rj < (int)s.ints[0]);
+  if (s.flag && window > 0) // sliding window
+    rj.where(i + (sk - sq) - rj < (int)window);
   Func mx("attn_max"), e("attn_exp"), den("attn_sum"), num("attn_num"), out("attention");
   mx(i, h, b) = maximum(score(rj, i, h, b));
   e(j, i, h, b) = exp(score(j, i, h, b) - mx(i, h, b));

@@ -33,6 +33,7 @@ const char *kernelKindName(KernelKind kind) {
   case KernelKind::CausalMask: return "causal_mask";
   case KernelKind::Attention: return "attention";
   case KernelKind::Moe: return "moe";
+  case KernelKind::RelativePositionBias: return "relative_position_bias";
   }
   return "unknown";
 }
@@ -66,6 +67,7 @@ static Func emit(const KernelSpec &s, Inputs &in) {
   case KernelKind::CausalMask: return emitCausalMask(s, in);
   case KernelKind::Attention: return emitAttention(s, in);
   case KernelKind::Moe: return emitMoe(s, in);
+  case KernelKind::RelativePositionBias: return emitRelativePositionBias(s, in);
   }
   throw CompileError("unknown kernel kind");
 }

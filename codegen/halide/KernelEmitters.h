@@ -49,6 +49,12 @@ Halide::Func emitSlice(const KernelSpec &s, Inputs &in);
 Halide::Func emitCausalMask(const KernelSpec &s, Inputs &in);
 Halide::Func emitAttention(const KernelSpec &s, Inputs &in);
 Halide::Func emitMoe(const KernelSpec &s, Inputs &in);
+Halide::Func emitRelativePositionBias(const KernelSpec &s, Inputs &in);
+
+/// T5's bucket of relative position `rel` (key - query), read from tables
+/// made at compile time with the reference's float32 formula.
+Halide::Expr t5BucketExpr(Halide::Expr rel, bool bidirectional, int64_t buckets,
+                          int64_t maxDistance);
 
 } // namespace xf::codegen
 

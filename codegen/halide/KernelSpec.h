@@ -37,6 +37,8 @@ enum class KernelKind {
   SlidingWindowMask, // (ids [B, S]) -> [S, S], window ints[0]
   Attention,  // (q, k, v, mask? [Sq, Sk]) -> [B, H, Sq, Dv]
   Moe,        // (x [.., H], gate [E, H], w1 [E, I, H], w2 [E, H, I], w3 [E, I, H]) top_k ints[0]
+  RelativePositionBias, // (table [buckets, H], qids, kids) -> [H, Sq, Sk]; ints: buckets,
+                        // max_distance, bidirectional
 };
 
 const char *kernelKindName(KernelKind kind);
@@ -59,7 +61,9 @@ struct KernelSpec {
   /// transpose_w (Linear), tanh approximation (Gelu), causal (Attention).
   bool flag = false;
   /// Permutation (Transpose, tensor order); axis, start, size (Slice);
-  /// window (Attention with a sliding window, SlidingWindowMask); repeats.
+  /// window (SlidingWindowMask); repeats; Attention: window (0: none),
+  /// bias buckets (0: no bias table), bias max_distance, bias bidirectional,
+  /// has-mask (the mask operand precedes the bias table).
   std::vector<int64_t> ints;
 };
 

@@ -99,6 +99,11 @@ FailureOr<KernelSpec> mlir::xf::buildKernelSpec(func::FuncOp kernel) {
                   return true;
                 })
                 .Case([&](CausalMaskOp) { return s.kind = KernelKind::CausalMask, true; })
+                .Case([&](RelativePositionBiasOp o) {
+                  s.kind = KernelKind::RelativePositionBias;
+                  s.ints = {o.getBuckets(), o.getMaxDistance(), o.getBidirectional() ? 1 : 0};
+                  return true;
+                })
                 .Case([&](MoeOp o) {
                   s.kind = KernelKind::Moe;
                   s.ints = {o.getTopK()};
@@ -108,7 +113,10 @@ FailureOr<KernelSpec> mlir::xf::buildKernelSpec(func::FuncOp kernel) {
                   s.kind = KernelKind::Attention;
                   s.scalar = o.getScale().convertToFloat();
                   s.flag = o.getMaskKind() != MaskKind::none;
-                  s.ints = {o.getWindow() ? (int64_t)*o.getWindow() : 0};
+                  s.ints = {o.getWindow() ? (int64_t)*o.getWindow() : 0,
+                            o.getBiasBuckets() ? (int64_t)*o.getBiasBuckets() : 0,
+                            o.getBiasMaxDistance() ? (int64_t)*o.getBiasMaxDistance() : 0,
+                            o.getBiasBidirectional() ? 1 : 0, o.getMask() ? 1 : 0};
                   return true;
                 })
                 .Default([](Operation *) { return false; });
@@ -137,6 +145,7 @@ FailureOr<std::vector<std::string>> mlir::xf::resultShapeExprs(func::FuncOp kern
                         .Case([&](TransposeOp t) { return dim(0, t.getPermutation()[i]); })
                         .Case([&](CausalMaskOp) { return dim(0, 1); })
                         .Case([&](SlidingWindowMaskOp) { return dim(0, 1); })
+                        .Case([&](RelativePositionBiasOp) { return dim(i, 1); })
                         .Case([&](RepeatHeadsOp rh) {
                           return i == 1 ? "(" + dim(0, 1) + " * " +
                                               std::to_string(rh.getRepeats()) + ")"
