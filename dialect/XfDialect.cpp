@@ -54,9 +54,10 @@ static LogicalResult verifyModelAttr(Operation *op, DictionaryAttr dict) {
   auto kind = dict.getAs<StringAttr>("kind");
   if (!kind)
     return op->emitError("xf.model needs a string 'kind'");
-  if (kind.getValue() != "decoder" && kind.getValue() != "encoder")
+  if (kind.getValue() != "decoder" && kind.getValue() != "encoder" &&
+      kind.getValue() != "encoder-decoder")
     return op->emitError("xf.model kind '")
-           << kind.getValue() << "' is not supported (supported: decoder, encoder)";
+           << kind.getValue() << "' is not supported (supported: decoder, encoder, encoder-decoder)";
   for (StringRef key : {"vocab_size", "hidden_size", "max_seq"}) {
     auto v = dict.getAs<IntegerAttr>(key);
     if (!v || v.getInt() <= 0)
@@ -100,5 +101,7 @@ FailureOr<ModelInfo> mlir::xf::getModelInfo(ModuleOp module) {
     info.eosTokenIds.assign(eos.asArrayRef().begin(), eos.asArrayRef().end());
   if (auto ckpt = dict.getAs<StringAttr>("checkpoint"))
     info.checkpoint = ckpt.getValue().str();
+  if (auto start = dict.getAs<IntegerAttr>("decoder_start_token_id"))
+    info.decoderStartTokenId = start.getInt();
   return info;
 }

@@ -35,12 +35,13 @@ constexpr llvm::StringLiteral kKernelAttrName = "xf.kernel";
 
 /// The model facts the runtime needs, read from `xf.model`.
 struct ModelInfo {
-  std::string kind;            // "decoder" (encoder, encoder-decoder later)
+  std::string kind;            // "decoder", "encoder" or "encoder-decoder"
   int64_t vocabSize = 0;
   int64_t hiddenSize = 0;
   int64_t maxSeq = 0;
   std::vector<int64_t> eosTokenIds;
   std::string checkpoint;
+  int64_t decoderStartTokenId = -1; // encoder-decoder models
 };
 
 /// Reads `xf.model` from a module; emits an error at the module and fails if

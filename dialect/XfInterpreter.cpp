@@ -335,6 +335,12 @@ private:
           }
           return one(std::move(out));
         })
+        .Case([&](ReluOp) {
+          HostTensor out = in[0].tensor;
+          for (float &x : out.f32)
+            x = std::max(x, 0.0f);
+          return one(std::move(out));
+        })
         .Case([&](SiluOp) {
           HostTensor out = in[0].tensor;
           for (float &x : out.f32)

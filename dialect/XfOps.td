@@ -273,6 +273,18 @@ def Xf_SiluOp : Xf_Op<"silu", [Pure, AllTypesMatch<["input", "result"]>]> {
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
+def Xf_ReluOp : Xf_Op<"relu", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "max(x, 0)";
+  let description = [{
+    ```mlir
+    %y = xf.relu %x : tensor<?x?x128xf32>
+    ```
+  }];
+  let arguments = (ins Xf_F32Tensor:$input);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
 //===----------------------------------------------------------------------===//
 // Positions
 //===----------------------------------------------------------------------===//

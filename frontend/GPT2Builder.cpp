@@ -162,10 +162,12 @@ OwningOpRef<ModuleOp> mlir::xf::buildGPT2(MLIRContext &context, const json &conf
                                           const ::xf::readers::Checkpoint &checkpoint,
                                           const ImportOptions &options, std::string &error) {
   context.loadDialect<XfDialect, func::FuncDialect>();
-  std::string dir = checkpoint.path();
-  if (!std::filesystem::is_directory(dir))
-    dir = std::filesystem::path(dir).parent_path().string();
-  ConfigReader cfg{config, (std::filesystem::path(dir) / "config.json").string(), error};
+  // Where config errors point: the folder's config.json, or the GGUF file
+  // whose metadata the config was made from.
+  std::string where = checkpoint.path();
+  if (std::filesystem::is_directory(where))
+    where = (std::filesystem::path(where) / "config.json").string();
+  ConfigReader cfg{config, where, error};
   GPT2Builder g(context, checkpoint, error);
   if (!cfg.positiveInt("n_layer", g.layers) || !cfg.positiveInt("n_embd", g.dim) ||
       !cfg.positiveInt("n_head", g.heads) || !cfg.positiveInt("n_positions", g.positions) ||

@@ -194,10 +194,12 @@ OwningOpRef<ModuleOp> mlir::xf::buildLlama(MLIRContext &context, const std::stri
                                            const ::xf::readers::Checkpoint &checkpoint,
                                            const ImportOptions &options, std::string &error) {
   context.loadDialect<XfDialect, func::FuncDialect>();
-  std::string dir = checkpoint.path();
-  if (!std::filesystem::is_directory(dir))
-    dir = std::filesystem::path(dir).parent_path().string();
-  ConfigReader cfg{config, (std::filesystem::path(dir) / "config.json").string(), error};
+  // Where config errors point: the folder's config.json, or the GGUF file
+  // whose metadata the config was made from.
+  std::string where = checkpoint.path();
+  if (std::filesystem::is_directory(where))
+    where = (std::filesystem::path(where) / "config.json").string();
+  ConfigReader cfg{config, where, error};
   LlamaConfig c;
   if (!cfg.positiveInt("num_hidden_layers", c.layers) ||
       !cfg.positiveInt("hidden_size", c.hidden) ||

@@ -37,6 +37,9 @@ Func emitElementwise(const KernelSpec &s, Inputs &in) {
   case KernelKind::Silu:
     result = x / (1.0f + exp(-x));
     break;
+  case KernelKind::Relu:
+    result = max(x, 0.0f);
+    break;
   default:
     throw CompileError("emitElementwise: not an elementwise kind");
   }

@@ -23,6 +23,7 @@ const char *kernelKindName(KernelKind kind) {
   case KernelKind::LayerNorm: return "layer_norm";
   case KernelKind::RmsNorm: return "rms_norm";
   case KernelKind::Silu: return "silu";
+  case KernelKind::Relu: return "relu";
   case KernelKind::Rope: return "rope";
   case KernelKind::RepeatHeads: return "repeat_heads";
   case KernelKind::SlidingWindowMask: return "sliding_window_mask";
@@ -55,7 +56,8 @@ static Func emit(const KernelSpec &s, Inputs &in) {
   case KernelKind::Mul:
   case KernelKind::Scale:
   case KernelKind::Gelu:
-  case KernelKind::Silu: return emitElementwise(s, in);
+  case KernelKind::Silu:
+  case KernelKind::Relu: return emitElementwise(s, in);
   case KernelKind::LayerNorm: return emitLayerNorm(s, in);
   case KernelKind::RmsNorm: return emitRmsNorm(s, in);
   case KernelKind::Rope: return emitRope(s, in);

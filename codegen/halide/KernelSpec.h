@@ -29,6 +29,7 @@ enum class KernelKind {
   Softmax,    // (x) over the last dimension
   Gelu,       // (x), tanh approximation or erf
   Silu,       // (x) * sigmoid(x)
+  Relu,       // max(x, 0)
   Rope,       // (x [B, H, S, D], positions [B, S]) theta
   RepeatHeads, // (x [B, KVH, S, D]) -> [B, KVH * ints[0], S, D]
   Transpose,  // (x) permuted

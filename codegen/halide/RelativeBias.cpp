@@ -23,7 +23,9 @@ Expr t5BucketExpr(Expr rel, bool bidirectional, int64_t buckets, int64_t maxDist
     before(n) = (int32_t)::xf::t5RelativeBucket(-n, bidirectional, buckets, maxDistance);
   }
   Expr m = (int)maxDistance;
-  return select(rel > 0, after(clamp(rel, 0, m)), before(clamp(-rel, 0, m)));
+  // The clamp lets Halide bound the table read (the values are in range).
+  return clamp(select(rel > 0, after(clamp(rel, 0, m)), before(clamp(-rel, 0, m))), 0,
+               (int)buckets - 1);
 }
 
 Func emitRelativePositionBias(const KernelSpec &s, Inputs &in) {

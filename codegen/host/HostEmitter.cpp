@@ -103,11 +103,12 @@ public:
     for (auto &c : caches)
       os << "        {" << c.getHeads() << ", " << c.getCapacity() << ", " << c.getHeadDim()
          << "},\n";
-    os << "    }};\n\n"
+    os << "    },\n    " << info->decoderStartTokenId << "};\n\n"
        << "int main(int argc, char **argv) {\n"
        << "  xfrt::Entries entries;\n";
     if (hasForward)
-      os << "  entries.forward = xf_forward;\n";
+      os << (info->kind == "encoder-decoder" ? "  entries.forwardSeq2Seq = xf_forward;\n"
+                                              : "  entries.forward = xf_forward;\n");
     if (hasPrefill && hasDecode)
       os << "  entries.prefill = xf_prefill;\n  entries.decode = xf_decode;\n";
     os << "  return xfrt::runMain(argc, argv, kModel, entries);\n}\n";

@@ -68,6 +68,7 @@ FailureOr<KernelSpec> mlir::xf::buildKernelSpec(func::FuncOp kernel) {
                   return true;
                 })
                 .Case([&](SiluOp) { return s.kind = KernelKind::Silu, true; })
+                .Case([&](ReluOp) { return s.kind = KernelKind::Relu, true; })
                 .Case([&](RopeOp o) {
                   s.kind = KernelKind::Rope;
                   s.scalar = o.getTheta().convertToFloat();

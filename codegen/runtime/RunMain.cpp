@@ -74,9 +74,15 @@ public:
   Runner(const ModelDesc &desc, const Entries &entries, Context &ctx)
       : desc(desc), entries(entries), ctx(ctx) {}
 
-  /// Logits [1, S, V] of the prompt; fills the caches when there are any.
+  /// Logits [1, S, V] of the prompt (of the decoder ids, for encoder-decoder
+  /// models, whose encoder input is `encoderIds`); fills the caches when
+  /// there are any.
   Tensor prompt(const std::vector<int64_t> &ids) {
     Tensor t = toTensor(ids);
+    if (entries.forwardSeq2Seq) {
+      Tensor enc = toTensor(encoderIds);
+      return entries.forwardSeq2Seq(ctx, enc, t);
+    }
     if (entries.prefill) {
       resetCaches();
       return entries.prefill(ctx, t);
@@ -99,13 +105,14 @@ public:
         Tensor t = toTensor({next});
         step = entries.decode(ctx, t, (int64_t)ids.size() - 1);
       } else {
-        Tensor t = toTensor(ids);
-        step = entries.forward(ctx, t);
+        step = prompt(ids); // full recompute
       }
       next = argmaxRow(step.f32data() + (step.dim(1) - 1) * v, v);
     }
     return out;
   }
+
+  std::vector<int64_t> encoderIds;
 
 private:
   const ModelDesc &desc;
@@ -151,12 +158,21 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
     return kExitUsage;
   }
 
-  std::vector<std::vector<int64_t>> batch;
+  bool seq2seq = std::string(desc.kind) == "encoder-decoder";
+  std::vector<std::vector<int64_t>> batch, decoderBatch;
   try {
-    if (!decoderIds.empty() || app.count("--decoder-input-ids"))
-      throw UsageError("--decoder-input-ids is only for encoder-decoder models; this model is a " +
-                       std::string(desc.kind));
     batch = parseIdBatch(inputIds, "--input-ids");
+    if (app.count("--decoder-input-ids")) {
+      if (!seq2seq)
+        throw UsageError("--decoder-input-ids is only for encoder-decoder models; this model is "
+                         "a " + std::string(desc.kind));
+      decoderBatch = parseIdBatch(decoderIds, "--decoder-input-ids");
+      if (decoderBatch.size() != batch.size())
+        throw UsageError("--decoder-input-ids has " + std::to_string(decoderBatch.size()) +
+                         " sequences, --input-ids has " + std::to_string(batch.size()));
+    } else if (seq2seq) {
+      decoderBatch.assign(batch.size(), {desc.decoderStartTokenId});
+    }
   } catch (const UsageError &e) {
     std::cerr << argv[0] << ": error: " << e.what() << "\n";
     return kExitUsage;
@@ -169,12 +185,25 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
     return kExitUsage;
   }
   int64_t n = maxNew.value_or(0);
+  for (size_t s = 0; s < decoderBatch.size(); ++s) {
+    for (int64_t id : decoderBatch[s])
+      if (id < 0 || id >= desc.vocabSize)
+        throw Error("decoder token id " + std::to_string(id) + " in sequence " +
+                    std::to_string(s) + " is out of the vocabulary (size " +
+                    std::to_string(desc.vocabSize) + ")");
+    if ((int64_t)decoderBatch[s].size() + n > desc.maxSeq)
+      throw Error("decoder sequence " + std::to_string(s) + " has " +
+                  std::to_string(decoderBatch[s].size()) + " tokens" +
+                  (n ? " + " + std::to_string(n) + " new tokens" : std::string()) +
+                  ", longer than the compiled maximum sequence length " +
+                  std::to_string(desc.maxSeq));
+  }
   for (size_t s = 0; s < batch.size(); ++s) {
     for (int64_t id : batch[s])
       if (id < 0 || id >= desc.vocabSize)
         throw Error("token id " + std::to_string(id) + " in sequence " + std::to_string(s) +
                     " is out of the vocabulary (size " + std::to_string(desc.vocabSize) + ")");
-    int64_t total = (int64_t)batch[s].size() + n;
+    int64_t total = (int64_t)batch[s].size() + (seq2seq ? 0 : n);
     if (total > desc.maxSeq)
       throw Error("sequence " + std::to_string(s) + " has " + std::to_string(batch[s].size()) +
                   " tokens" + (n ? " + " + std::to_string(n) + " new tokens" : std::string()) +
@@ -186,20 +215,24 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
   ctx.params = loadParams(desc, weights.empty() ? desc.checkpoint : weights);
   Runner runner(desc, entries, ctx);
 
+  // Rows of the output: the prompt (decoder ids for encoder-decoder models).
+  std::vector<std::vector<int64_t>> &rows = seq2seq ? decoderBatch : batch;
   size_t longest = 0;
-  for (auto &s : batch)
+  for (auto &s : rows)
     longest = std::max(longest, s.size());
   // Rows of the output: logits (decoders) or the last hidden state (encoders).
   int64_t v = encoder ? desc.hiddenSize : desc.vocabSize;
   std::vector<float> logitsOut(batch.size() * longest * v, 0.0f);
   std::vector<std::vector<int64_t>> generated;
-  for (size_t s = 0; s < batch.size(); ++s) {
-    Tensor logits = runner.prompt(batch[s]);
-    if (logits.dim(0) != 1 || logits.dim(1) != (int64_t)batch[s].size() || logits.dim(2) != v)
+  for (size_t s = 0; s < rows.size(); ++s) {
+    if (seq2seq)
+      runner.encoderIds = batch[s];
+    Tensor logits = runner.prompt(rows[s]);
+    if (logits.dim(0) != 1 || logits.dim(1) != (int64_t)rows[s].size() || logits.dim(2) != v)
       throw Error("internal: the model returned an output of an unexpected shape");
-    std::memcpy(&logitsOut[s * longest * v], logits.f32data(), batch[s].size() * v * sizeof(float));
+    std::memcpy(&logitsOut[s * longest * v], logits.f32data(), rows[s].size() * v * sizeof(float));
     if (maxNew)
-      generated.push_back(runner.generate(batch[s], logits, n));
+      generated.push_back(runner.generate(rows[s], logits, n));
   }
 
   if (!output.empty()) {

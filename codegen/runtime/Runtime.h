@@ -76,7 +76,7 @@ struct CacheDesc {
 /// What the host code knows of the model (from the module's xf.model).
 struct ModelDesc {
   const char *name;
-  const char *kind; // "decoder"
+  const char *kind; // "decoder", "encoder" or "encoder-decoder"
   int64_t vocabSize;
   int64_t hiddenSize;
   int64_t maxSeq;
@@ -84,6 +84,7 @@ struct ModelDesc {
   const char *checkpoint;
   std::vector<ParamDesc> params;
   std::vector<CacheDesc> caches; // key, value, key, value, ... per layer
+  int64_t decoderStartTokenId = -1; // encoder-decoder models
 };
 
 /// State one entry-point call sees: the loaded weights and the caches.
@@ -96,8 +97,10 @@ struct Context {
 
 using ForwardFn = Tensor (*)(Context &, Tensor &ids);
 using DecodeFn = Tensor (*)(Context &, Tensor &ids, int64_t position);
+using Seq2SeqFn = Tensor (*)(Context &, Tensor &ids, Tensor &decoderIds);
 struct Entries {
   ForwardFn forward = nullptr; // whole sequence (no KV-cache)
+  Seq2SeqFn forwardSeq2Seq = nullptr; // encoder-decoder: decoder logits
   ForwardFn prefill = nullptr; // prompt, fills the caches
   DecodeFn decode = nullptr;   // one token at a position
 };

@@ -38,6 +38,11 @@ constexpr uint64_t kMinInfoBytes = 8 + 4 + 4 + 8; // empty name, n_dims 0, type,
 constexpr uint32_t kMaxDims = 4;
 constexpr uint64_t kMaxKeyBytes = 65535; // the spec's limit on key length
 constexpr int kMaxArrayDepth = 16;       // nested arrays; real files use none
+// Far above real files (tens of metadata pairs, at most thousands of
+// tensors), low enough that hostile counts cannot make us build millions of
+// entries; the counts must also fit in the file.
+constexpr uint64_t kMaxKvCount = uint64_t(1) << 20;
+constexpr uint64_t kMaxTensorCount = uint64_t(1) << 24;
 
 uint16_t rd16(const uint8_t *p) {
   uint16_t v;
@@ -307,6 +312,12 @@ bool GgufFile::parse(std::string &err) {
   const uint64_t tensorCount = rd64(p + 8);
   const uint64_t kvCount = rd64(p + 16);
   const uint64_t rest = size - kHeaderBytes;
+  if (kvCount > kMaxKvCount)
+    return fail("metadata count " + std::to_string(kvCount) + " exceeds the limit of " +
+                std::to_string(kMaxKvCount));
+  if (tensorCount > kMaxTensorCount)
+    return fail("tensor count " + std::to_string(tensorCount) + " exceeds the limit of " +
+                std::to_string(kMaxTensorCount));
   if (kvCount > rest / kMinKvBytes)
     return fail("metadata count " + std::to_string(kvCount) + " cannot fit in the " +
                 std::to_string(size) + "-byte file");

@@ -231,7 +231,7 @@ func.func @causal_mask_shape(%ids: tensor<?x8xi64>) -> tensor<8x4xf32> {
 // -----
 
 // xf.model: the kind must be one xfc compiles.
-// expected-error @+1 {{xf.model kind 'seq2seq' is not supported (supported: decoder, encoder)}}
+// expected-error @+1 {{xf.model kind 'seq2seq' is not supported (supported: decoder, encoder, encoder-decoder)}}
 module attributes {xf.model = {kind = "seq2seq", vocab_size = 101 : i64, hidden_size = 64 : i64, max_seq = 64 : i64}} {
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end for the LLaMA family: random-weight LlamaForCausalLM,
+# End to end for the LLaMA family (and GGUF input): random-weight LlamaForCausalLM,
 # MistralForCausalLM and MixtralForCausalLM checkpoints written as real safetensors (one file or
 # sharded with an index), compiled with xfc, compared with the hand-written
 # PyTorch reference (logits over a ragged batch, greedy tokens); KV-cache
@@ -46,6 +46,15 @@ for m in llama-gqa mistral mixtral; do
 done
 $PY "$HERE/check_causal_lm.py" --family llama --model "$WORK/mistral" --exe "$WORK/mistral-noopt.exe" --input-ids "$IDS" --max-new-tokens 12
 
+step "GGUF input: F32, F16, Q8_0 and Q4_0 (llama.cpp's Q/K row order), against the dequantised weights"
+for t in F32 F16 Q8_0 Q4_0; do
+  $PY "$HERE/make_gguf.py" --model "$WORK/llama-gqa" --out "$WORK/gqa-$t.gguf" --type $t --dequantized-out "$WORK/gqa-$t-deq"
+  "$BIN/xfc" build "$WORK/gqa-$t.gguf" -o "$WORK/gqa-$t.exe"
+  $PY "$HERE/check_causal_lm.py" --family llama --model "$WORK/gqa-$t-deq" --exe "$WORK/gqa-$t.exe" --input-ids "$IDS" --max-new-tokens 8
+done
+# An F32 GGUF holds exactly the original weights: same tokens as the safetensors build.
+[ "$("$WORK/gqa-F32.exe" --input-ids "$IDS" --max-new-tokens 8)" = "$("$WORK/llama-gqa.exe" --input-ids "$IDS" --max-new-tokens 8)" ]
+
 step "unsupported config fields are named"
 $PY "$HERE/make_llama.py" --out "$WORK/scaled" --model-type llama --rope-scaling-type yarn --seed 6
 if "$BIN/xfc" import "$WORK/scaled" -o "$WORK/scaled.mlir" 2> "$WORK/scaled.err"; then
@@ -53,6 +62,11 @@ if "$BIN/xfc" import "$WORK/scaled" -o "$WORK/scaled.mlir" 2> "$WORK/scaled.err"
 fi
 grep -q "field 'rope_scaling' = .* is not supported" "$WORK/scaled.err"
 test ! -e "$WORK/scaled.mlir"
+$PY "$HERE/make_gguf.py" --model "$WORK/scaled" --out "$WORK/scaled.gguf" --type F32
+if "$BIN/xfc" import "$WORK/scaled.gguf" -o "$WORK/scaled.mlir" 2> "$WORK/scaled-gguf.err"; then
+  echo "GGUF rope scaling was accepted" >&2; exit 1
+fi
+grep -q "llama.rope.scaling.type" "$WORK/scaled-gguf.err"
 
 step "tensors that do not match the config name the tensor and both shapes"
 cp -r "$WORK/llama-gqa" "$WORK/badshape"

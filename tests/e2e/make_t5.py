@@ -45,13 +45,17 @@ the layer norms have weights only):
 tied to shared.weight; some checkpoints store only shared.weight).
 
 Random weights, all from one seeded generator, drawn in the order above:
-shared normal(0, 1.0) (T5's own initialisation); q normal(0, 0.05) and k, v, o
-normal(0, 0.2), so that the unscaled attention scores have a spread of a few
-units and attention is peaked; relative_attention_bias normal(0, 1.0), so that
-the position buckets change the scores visibly; wi / wi_0 / wi_1 / wo
-normal(0, 0.2); layer norm weights 1 + 0.1 * normal(0, 1); the untied lm_head
+shared normal(0, 0.5); q normal(0, 0.05) and k, v, o normal(0, 0.2), so that
+the unscaled attention scores spread over a few units and attention is peaked;
+relative_attention_bias normal(0, 1.0), so that the position buckets move the
+scores visibly; wi / wi_0 / wi_1 normal(0, 0.2); wo normal(0, 0.2) for v1.1
+and, for v1.0, normal(0, 0.5) minus its mean over each row (so that relu's
+positive mean does not add the same vector to every position, which with tied
+embeddings makes a few tokens win everywhere and greedy decoding fall into
+repeats); layer norm weights 1 + 0.1 * normal(0, 1); the untied lm_head
 normal(0, 0.5). t5_reference_selftest.py checks that greedy continuations
-depend on the encoder input and on the decoder prefix.
+depend on the encoder input and on the decoder prefix. (Randomly initialised
+v1.0 decoders still repeat themselves more than v1.1 ones.)
 
 --feed-forward-proj overrides the variant's value in config.json only (not
 validated, for negative tests).
@@ -69,13 +73,13 @@ from safetensors_io import write_safetensors  # noqa: E402
 
 _TORCH_DTYPE_NAME = {"F32": "float32", "F16": "float16", "BF16": "bfloat16"}
 
-SHARED_STD = 1.0
+SHARED_STD = 0.5
 Q_STD = 0.05
 PROJ_STD = 0.2
+WO_RELU_STD = 0.5
 REL_BIAS_STD = 1.0
 NORM_STD = 0.1
 LM_HEAD_STD = 0.5
-CROSS_O_STD = 0.2
 
 
 def make_config(args):
@@ -126,11 +130,11 @@ def make_weights(args):
     def norm_weight():
         return 1.0 + NORM_STD * torch.randn(D, generator=g, dtype=torch.float32)
 
-    def attention(w, p, rel_bias, o_std=None):
+    def attention(w, p, rel_bias):
         w[p + "q.weight"] = normal((inner, D), Q_STD)
         w[p + "k.weight"] = normal((inner, D), PROJ_STD)
         w[p + "v.weight"] = normal((inner, D), PROJ_STD)
-        w[p + "o.weight"] = normal((D, inner), PROJ_STD if o_std is None else o_std)
+        w[p + "o.weight"] = normal((D, inner), PROJ_STD)
         if rel_bias:
             w[p + "relative_attention_bias.weight"] = normal((args.buckets, args.heads), REL_BIAS_STD)
 
@@ -140,7 +144,11 @@ def make_weights(args):
             w[p + "DenseReluDense.wi_1.weight"] = normal((F, D), PROJ_STD)
         else:
             w[p + "DenseReluDense.wi.weight"] = normal((F, D), PROJ_STD)
-        w[p + "DenseReluDense.wo.weight"] = normal((D, F), PROJ_STD)
+        if gated:
+            w[p + "DenseReluDense.wo.weight"] = normal((D, F), PROJ_STD)
+        else:  # zero row means: relu's positive mean adds no token-independent vector
+            wo = normal((D, F), WO_RELU_STD)
+            w[p + "DenseReluDense.wo.weight"] = wo - wo.mean(dim=1, keepdim=True)
         w[p + "layer_norm.weight"] = norm_weight()
 
     w = {}
@@ -160,7 +168,7 @@ def make_weights(args):
         p = f"decoder.block.{i}.layer."
         attention(w, p + "0.SelfAttention.", i == 0)
         w[p + "0.layer_norm.weight"] = norm_weight()
-        attention(w, p + "1.EncDecAttention.", False, CROSS_O_STD)
+        attention(w, p + "1.EncDecAttention.", False)
         w[p + "1.layer_norm.weight"] = norm_weight()
         feed_forward(w, p + "2.")
     w["decoder.final_layer_norm.weight"] = norm_weight()
