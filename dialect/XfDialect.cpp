@@ -70,6 +70,14 @@ static LogicalResult verifyModelAttr(Operation *op, DictionaryAttr dict) {
   return success();
 }
 
+LogicalResult XfDialect::verifyRegionArgAttribute(Operation *op, unsigned, unsigned,
+                                                  NamedAttribute attr) {
+  if (attr.getName() == kCacheSlotAttrName && isa<IntegerAttr>(attr.getValue()))
+    return success();
+  return op->emitError("unknown or malformed xf argument attribute '")
+         << attr.getName().getValue() << "'";
+}
+
 LogicalResult XfDialect::verifyOperationAttribute(Operation *op,
                                                   NamedAttribute attr) {
   if (attr.getName() == kModelAttrName) {

@@ -30,6 +30,9 @@ namespace mlir::xf {
 
 /// Name of the module attribute that holds the model's facts.
 constexpr llvm::StringLiteral kModelAttrName = "xf.model";
+/// On an entry point's cache argument: the cache's number, the same in every
+/// entry point of the module (the runtime allocates caches by number).
+constexpr llvm::StringLiteral kCacheSlotAttrName = "xf.cache_slot";
 /// Marks a function made by kernel outlining.
 constexpr llvm::StringLiteral kKernelAttrName = "xf.kernel";
 

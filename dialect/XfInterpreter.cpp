@@ -113,7 +113,7 @@ public:
     for (auto [arg, v] : llvm::zip(body.getArguments(), args))
       env[arg] = v;
     for (Operation &op : body) {
-      if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      if (auto ret = dyn_cast<func::ReturnOp>(op)) { // may return nothing (encode)
         std::vector<RtValue> out;
         for (Value v : ret.getOperands())
           out.push_back(env.lookup(v));
@@ -490,6 +490,21 @@ private:
                 std::copy_n(&u.f32[((bi * h + hi) * s + si) * d], d,
                             &cache.f32[((bi * h + hi) * cap + (pos + si) % cap) * d]);
           int64_t len = std::min(pos + s, cap);
+          HostTensor out = HostTensor::zerosF32({b, h, len, d});
+          for (int64_t bi = 0; bi < b; ++bi)
+            for (int64_t hi = 0; hi < h; ++hi)
+              std::copy_n(&cache.f32[(bi * h + hi) * cap * d], len * d,
+                          &out.f32[(bi * h + hi) * len * d]);
+          return one(std::move(out));
+        })
+        .Case([&](CacheReadOp c) -> Results {
+          const HostTensor &cache = *in[0].cache;
+          int64_t len = in[1].index;
+          int64_t b = cache.shape[0], h = cache.shape[1], cap = cache.shape[2], d = cache.shape[3];
+          if (len < 0 || len > cap)
+            return c.emitError("interpreter: cache read of ") << len << " positions exceeds "
+                                                              << cap,
+                   failure();
           HostTensor out = HostTensor::zerosF32({b, h, len, d});
           for (int64_t bi = 0; bi < b; ++bi)
             for (int64_t hi = 0; hi < h; ++hi)

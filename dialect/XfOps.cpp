@@ -454,3 +454,14 @@ LogicalResult CacheAppendOp::verify() {
     return failure();
   return success();
 }
+
+LogicalResult CacheReadOp::verify() {
+  auto cache = cast<KVCacheType>(getCache().getType());
+  RankedTensorType out;
+  if (failed(requireRanked(*this, getResult(), "result", out, 0, 4)))
+    return failure();
+  if (failed(requireDim(*this, "result heads", out.getDimSize(1), cache.getHeads())) ||
+      failed(requireDim(*this, "result head_dim", out.getDimSize(3), cache.getHeadDim())))
+    return failure();
+  return success();
+}

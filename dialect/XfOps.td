@@ -503,4 +503,22 @@ def Xf_CacheAppendOp : Xf_Op<"cache_append", [MemoryEffects<[MemRead, MemWrite]>
   }]>];
 }
 
+def Xf_CacheReadOp : Xf_Op<"cache_read", [MemoryEffects<[MemRead]>]> {
+  let summary = "read the first `length` positions of a cache";
+  let description = [{
+    Returns positions [0, length) of `cache` as a tensor [B, H, length, D]:
+    how a decoder reads the cross-attention keys and values that `encode`
+    computed once per request.
+
+    ```mlir
+    %k = xf.cache_read %kc[%len] : !xf.kv_cache<contiguous, 4, 64, 16, f32> -> tensor<?x4x?x16xf32>
+    ```
+  }];
+  let arguments = (ins Xf_KVCacheType:$cache, Index:$length);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = "$cache `[` $length `]` attr-dict `:` qualified(type($cache)) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 #endif // XF_DIALECT_XFOPS_TD
+

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "passes/KVCacheSeq2Seq.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
@@ -30,14 +31,21 @@ struct KVCachePass : xf::impl::KVCacheBase<KVCachePass> {
     auto info = getModelInfo(module);
     if (failed(info))
       return signalPassFailure();
-    if (info->kind != "decoder")
-      return; // Only decoders generate token by token.
+    if (info->kind == "encoder")
+      return; // Encoders do not generate.
     auto forward = module.lookupSymbol<func::FuncOp>("forward");
     if (!forward || forward.isExternal()) {
       module.emitError("xf-kv-cache: a decoder module needs a @forward function");
       return signalPassFailure();
     }
     int64_t capacity = maxSeq > 0 ? int64_t(maxSeq) : info->maxSeq;
+    if (info->kind == "encoder-decoder") {
+      unsigned made = 0;
+      if (failed(splitEncoderDecoder(forward, capacity, made)))
+        return signalPassFailure();
+      numCaches += made;
+      return;
+    }
 
     SmallVector<AttentionOp> attns;
     forward.walk([&](AttentionOp a) { attns.push_back(a); });
@@ -88,6 +96,8 @@ struct KVCachePass : xf::impl::KVCacheBase<KVCachePass> {
     auto fnType = b.getFunctionType(argTypes, forward.getResultTypes());
     auto fn = b.create<func::FuncOp>(forward.getLoc(), name, fnType);
     Block *entry = fn.addEntryBlock();
+    for (unsigned i = 0; i < cacheTypes.size(); ++i)
+      fn.setArgAttr((decode ? 2 : 1) + i, kCacheSlotAttrName, b.getI64IntegerAttr(i));
     b.setInsertionPointToStart(entry);
 
     Value ids = entry->getArgument(0);

@@ -24,7 +24,7 @@ namespace {
 
 /// Ops the host program runs itself: declarations, views, index math.
 bool staysInHost(Operation *op) {
-  return isa<ParamOp, ParamStackOp, PositionIdsOp, ReshapeOp, CacheAppendOp, func::ReturnOp,
+  return isa<ParamOp, ParamStackOp, PositionIdsOp, ReshapeOp, CacheAppendOp, CacheReadOp, func::ReturnOp,
              func::CallOp>(op) ||
          op->getDialect() != op->getContext()->getLoadedDialect<XfDialect>();
 }

@@ -61,7 +61,11 @@ def KVCache : Pass<"xf-kv-cache", "ModuleOp"> {
     the prompt's keys and values at position 0 and attends as before; decode
     takes one token at position `pos`, appends its key and value, and attends
     over the cache's first `pos + 1` entries with no mask (one query sees every
-    cached key). Position ids in decode start at `pos`.
+    cached key). Position ids in decode start at `pos`. Sliding-window layers
+    get ring caches of the window's size. An encoder-decoder's
+    `@forward(ids, decoder_ids)` becomes `@encode` (cross-attention keys and
+    values computed once per request into caches), `@prefill` and `@decode`
+    (decoder self-attention caches). Cache arguments carry `xf.cache_slot`.
   }];
   let dependentDialects = ["::mlir::xf::XfDialect", "::mlir::arith::ArithDialect"];
   let options = [

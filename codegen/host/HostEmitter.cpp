@@ -67,7 +67,7 @@ public:
 
     std::string bodies;
     llvm::raw_string_ostream bs(bodies);
-    bool hasForward = false, hasPrefill = false, hasDecode = false;
+    bool hasForward = false, hasPrefill = false, hasDecode = false, hasEncode = false;
     for (func::FuncOp fn : entries) {
       StringRef name = fn.getSymName();
       if (name == "forward")
@@ -76,14 +76,18 @@ public:
         hasPrefill = true;
       else if (name == "decode")
         hasDecode = true;
+      else if (name == "encode")
+        hasEncode = true;
       else
         return fn.emitError("codegen: unknown entry point '") << name
-               << "' (expected forward, or prefill and decode)";
+               << "' (expected forward, or prefill and decode, and encode)";
       if (failed(emitEntry(fn, bs)))
         return failure();
     }
     if (!hasForward && !(hasPrefill && hasDecode))
       return module.emitError("codegen: the module needs @forward, or @prefill and @decode");
+    if (hasEncode && !(hasPrefill && hasDecode))
+      return module.emitError("codegen: @encode needs @prefill and @decode");
     os << bodies;
 
     os << "static const xfrt::ModelDesc kModel = {\n"
@@ -100,17 +104,27 @@ public:
       os << "        {{" << join(keys) << "}, {" << join(p.second) << "}},\n";
     }
     os << "    },\n    {\n";
-    for (auto &c : caches)
+    for (auto &c : caches) {
+      if (!c)
+        return module.emitError("codegen: cache slots are not numbered 0..n-1");
       os << "        {" << c.getHeads() << ", " << c.getCapacity() << ", " << c.getHeadDim()
          << "},\n";
+    }
     os << "    },\n    " << info->decoderStartTokenId << "};\n\n"
        << "int main(int argc, char **argv) {\n"
        << "  xfrt::Entries entries;\n";
     if (hasForward)
       os << (info->kind == "encoder-decoder" ? "  entries.forwardSeq2Seq = xf_forward;\n"
                                               : "  entries.forward = xf_forward;\n");
-    if (hasPrefill && hasDecode)
+    bool seq2seq = info->kind == "encoder-decoder";
+    if (seq2seq && hasPrefill && hasDecode && hasEncode)
+      os << "  entries.encode = xf_encode;\n  entries.prefillSeq2Seq = xf_prefill;\n"
+         << "  entries.decodeSeq2Seq = xf_decode;\n";
+    else if (!seq2seq && hasPrefill && hasDecode)
       os << "  entries.prefill = xf_prefill;\n  entries.decode = xf_decode;\n";
+    else if (!hasForward)
+      return module.emitError("codegen: the module's entry points do not fit its kind '")
+             << info->kind << "'";
     os << "  return xfrt::runMain(argc, argv, kModel, entries);\n}\n";
     return success();
   }
@@ -148,7 +162,6 @@ private:
     Block &body = fn.getBody().front();
     os << "static xfrt::Tensor xf_" << fn.getSymName() << "(xfrt::Context &ctx";
     unsigned cacheSlot = 0;
-    SmallVector<KVCacheType> entryCaches;
     for (BlockArgument arg : body.getArguments()) {
       std::string n = "a" + std::to_string(arg.getArgNumber());
       names[arg] = n;
@@ -158,17 +171,19 @@ private:
       else if (t.isIndex())
         os << ", int64_t " << n;
       else if (auto c = dyn_cast<KVCacheType>(t)) {
-        names[arg] = "ctx.cache(" + std::to_string(cacheSlot++) + ")";
-        entryCaches.push_back(c);
+        unsigned slot = cacheSlot++;
+        if (auto a = fn.getArgAttrOfType<IntegerAttr>(arg.getArgNumber(), kCacheSlotAttrName))
+          slot = a.getInt();
+        names[arg] = "ctx.cache(" + std::to_string(slot) + ")";
+        if (caches.size() <= slot)
+          caches.resize(slot + 1);
+        if (caches[slot] && caches[slot] != c)
+          return fn.emitError("codegen: entry points disagree on cache ") << slot;
+        caches[slot] = c;
       } else
         return fn.emitError("codegen: unsupported entry argument type ") << t;
     }
     os << ") {\n";
-    if (!entryCaches.empty()) {
-      if (!caches.empty() && caches != entryCaches)
-        return fn.emitError("codegen: entry points disagree on their caches");
-      caches = entryCaches;
-    }
 
     // Last use of each value, to release tensors early.
     llvm::DenseMap<Value, Operation *> lastUse;
@@ -253,9 +268,15 @@ private:
       return success();
     }
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
-      if (ret.getNumOperands() != 1)
-        return ret.emitError("codegen: an entry point returns one tensor");
-      os << "  return " << name(ret.getOperand(0)) << ";\n";
+      if (ret.getNumOperands() > 1)
+        return ret.emitError("codegen: an entry point returns one tensor or nothing");
+      os << "  return " << (ret.getNumOperands() ? name(ret.getOperand(0)) : "xfrt::Tensor()")
+         << ";\n";
+      return success();
+    }
+    if (auto r = dyn_cast<CacheReadOp>(op)) {
+      os << "  xfrt::Tensor " << fresh(r) << " = " << name(r.getCache()) << ".prefix(2, "
+         << name(r.getLength()) << ");\n";
       return success();
     }
     return op.emitError("codegen: the host program cannot run '")

@@ -79,6 +79,12 @@ public:
   /// there are any.
   Tensor prompt(const std::vector<int64_t> &ids) {
     Tensor t = toTensor(ids);
+    if (entries.encode) {
+      resetCaches();
+      Tensor enc = toTensor(encoderIds);
+      entries.encode(ctx, enc);
+      return entries.prefillSeq2Seq(ctx, t, (int64_t)encoderIds.size());
+    }
     if (entries.forwardSeq2Seq) {
       Tensor enc = toTensor(encoderIds);
       return entries.forwardSeq2Seq(ctx, enc, t);
@@ -104,6 +110,10 @@ public:
       if (entries.decode) {
         Tensor t = toTensor({next});
         step = entries.decode(ctx, t, (int64_t)ids.size() - 1);
+      } else if (entries.decodeSeq2Seq) {
+        Tensor t = toTensor({next});
+        step = entries.decodeSeq2Seq(ctx, t, (int64_t)ids.size() - 1,
+                                     (int64_t)encoderIds.size());
       } else {
         step = prompt(ids); // full recompute
       }

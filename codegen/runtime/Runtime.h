@@ -98,9 +98,15 @@ struct Context {
 using ForwardFn = Tensor (*)(Context &, Tensor &ids);
 using DecodeFn = Tensor (*)(Context &, Tensor &ids, int64_t position);
 using Seq2SeqFn = Tensor (*)(Context &, Tensor &ids, Tensor &decoderIds);
+using Seq2SeqPrefillFn = Tensor (*)(Context &, Tensor &decoderIds, int64_t encoderLength);
+using Seq2SeqDecodeFn = Tensor (*)(Context &, Tensor &ids, int64_t position,
+                                   int64_t encoderLength);
 struct Entries {
   ForwardFn forward = nullptr; // whole sequence (no KV-cache)
-  Seq2SeqFn forwardSeq2Seq = nullptr; // encoder-decoder: decoder logits
+  Seq2SeqFn forwardSeq2Seq = nullptr; // encoder-decoder: decoder logits (recompute)
+  ForwardFn encode = nullptr;  // encoder-decoder: fills the cross-attention caches
+  Seq2SeqPrefillFn prefillSeq2Seq = nullptr;
+  Seq2SeqDecodeFn decodeSeq2Seq = nullptr;
   ForwardFn prefill = nullptr; // prompt, fills the caches
   DecodeFn decode = nullptr;   // one token at a position
 };

@@ -3,7 +3,8 @@
 # (v1.0: ReLU, tied lm_head with the d_model^-0.5 rescale; v1.1: gated-GELU,
 # untied) written as real safetensors, compiled with xfc, compared with the
 # hand-written PyTorch reference: decoder logits over a ragged batch (default
-# start token, and given decoder ids) and greedy continuations.
+# start token, and given decoder ids) and greedy continuations; KV-cache
+# decode against --no-opt recompute.
 # Usage: t5_e2e.sh BIN_DIR WORK_DIR
 set -euo pipefail
 BIN=$(cd "$1" && pwd)
@@ -38,6 +39,17 @@ grep -q "bias_bidirectional" "$WORK/t5-opt.mlir"
 step "--no-opt gives the same numbers"
 "$BIN/xfc" build "$WORK/t5-v11-bf16" -o "$WORK/t5-noopt.exe" --no-opt
 $PY "$HERE/check_seq2seq.py" --model "$WORK/t5-v11-bf16" --exe "$WORK/t5-noopt.exe" --input-ids "$IDS" --max-new-tokens 6
+
+step "KV-cache decode (cross-attention caches filled once by encode) equals --no-opt recompute"
+"$BIN/xfc" build "$WORK/t5-v10" -o "$WORK/t5-v10-noopt.exe" --no-opt
+for m in t5-v10:t5-v10-noopt t5-v11-bf16:t5-noopt; do
+  A=$("$WORK/${m%%:*}.exe" --input-ids "$IDS" --decoder-input-ids "0;0,7,3,9" --max-new-tokens 30)
+  B=$("$WORK/${m##*:}.exe" --input-ids "$IDS" --decoder-input-ids "0;0,7,3,9" --max-new-tokens 30)
+  echo "cached:    $A" >&2
+  echo "recompute: $B" >&2
+  [ "$A" = "$B" ] || { echo "$m: KV-cache decode differs from full recompute" >&2; exit 1; }
+done
+grep -q "func.func @encode" <("$BIN/xf-opt" "$WORK/t5.mlir" --xf-pipeline)
 
 step "decoder ids that do not match the batch are a usage error"
 set +e

@@ -80,7 +80,7 @@ func.func @probs_escape(%q: tensor<?x2x?x4xf32>, %k: tensor<?x2x?x4xf32>, %v: te
 func.func @mask_rank4(%q: tensor<?x2x?x4xf32>, %k: tensor<?x2x?x4xf32>, %v: tensor<?x2x?x4xf32>, %m: tensor<?x2x?x?xf32>) -> tensor<?x2x?x4xf32> {
   %kt = xf.transpose %k [0, 1, 3, 2] : tensor<?x2x?x4xf32> -> tensor<?x2x4x?xf32>
   %s = xf.matmul %q, %kt : tensor<?x2x?x4xf32>, tensor<?x2x4x?xf32> -> tensor<?x2x?x?xf32>
-  // expected-remark @+1 {{attention not fused: the mask must be [seq, seq], got rank 4}}
+  // expected-remark @+1 {{attention not fused: the mask must be [seq, seq] (or a relative position bias), got rank 4}}
   %sm = xf.add %s, %m : tensor<?x2x?x?xf32>, tensor<?x2x?x?xf32>
   %p = xf.softmax %sm : tensor<?x2x?x?xf32>
   %o = xf.matmul %p, %v : tensor<?x2x?x?xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>

@@ -4,14 +4,14 @@
 
 // @forward becomes @prefill (caches written at 0, causal) and @decode (positions and appends at %pos, no mask).
 // CHECK-LABEL: func.func @prefill(
-// CHECK-SAME:      %[[IDS:.*]]: tensor<?x?xi64>, %[[KC:.*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32>, %[[VC:.*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32>) -> tensor<?x?x11xf32>
+// CHECK-SAME:      %[[IDS:.*]]: tensor<?x?xi64>, %[[KC:.*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {{.*}}, %[[VC:.*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {{.*}}) -> tensor<?x?x11xf32>
 // CHECK:         %[[C0:.*]] = arith.constant 0 : index
 // CHECK:         xf.position_ids %[[IDS]] : tensor<?x?xi64>
 // CHECK:         xf.cache_append %[[KC]][%[[C0]]], %[[K:.*]] :
 // CHECK:         xf.cache_append %[[VC]][%[[C0]]], %[[V:.*]] :
 // CHECK:         xf.attention %{{.*}}, %[[K]], %[[V]] mask_kind causal scale 5.000000e-01
 // CHECK-LABEL: func.func @decode(
-// CHECK-SAME:      %[[IDS:.*]]: tensor<?x1xi64>, %[[POS:.*]]: index, %[[KC:.*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32>, %[[VC:.*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32>) -> tensor<?x?x11xf32>
+// CHECK-SAME:      %[[IDS:.*]]: tensor<?x1xi64>, %[[POS:.*]]: index, %[[KC:.*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {{.*}}, %[[VC:.*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {{.*}}) -> tensor<?x?x11xf32>
 // CHECK:         xf.position_ids %[[IDS]] offset %[[POS]] : tensor<?x1xi64>
 // CHECK:         %[[KALL:.*]] = xf.cache_append %[[KC]][%[[POS]]], %{{.*}} :
 // CHECK:         %[[VALL:.*]] = xf.cache_append %[[VC]][%[[POS]]], %{{.*}} :
@@ -53,7 +53,7 @@ module attributes {xf.model = {kind = "decoder", vocab_size = 11 : i64, hidden_s
 
 // Each layer gets its own key and value cache, in layer order; a function other than @forward is left alone.
 // CHECK-LABEL: func.func @prefill(
-// CHECK-SAME:      %[[IDS:.*]]: tensor<?x?xi64>, %[[K0:.*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32>, %[[V0:.*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32>, %[[K1:.*]]: !xf.kv_cache<contiguous, 4, 16, 2, f32>, %[[V1:.*]]: !xf.kv_cache<contiguous, 4, 16, 2, f32>)
+// CHECK-SAME:      %[[IDS:.*]]: tensor<?x?xi64>, %[[K0:.*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {{.*}}, %[[V0:.*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {{.*}}, %[[K1:.*]]: !xf.kv_cache<contiguous, 4, 16, 2, f32> {{.*}}, %[[V1:.*]]: !xf.kv_cache<contiguous, 4, 16, 2, f32> {{.*}})
 // CHECK:         xf.cache_append %[[K0]]
 // CHECK:         xf.cache_append %[[V0]]
 // CHECK:         xf.attention {{.*}} mask_kind causal
@@ -61,7 +61,7 @@ module attributes {xf.model = {kind = "decoder", vocab_size = 11 : i64, hidden_s
 // CHECK:         xf.cache_append %[[V1]]
 // CHECK:         xf.attention {{.*}} mask_kind causal
 // CHECK-LABEL: func.func @decode(
-// CHECK-SAME:      %[[IDS:.*]]: tensor<?x1xi64>, %[[POS:.*]]: index, %[[K0:.*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32>, %[[V0:.*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32>, %[[K1:.*]]: !xf.kv_cache<contiguous, 4, 16, 2, f32>, %[[V1:.*]]: !xf.kv_cache<contiguous, 4, 16, 2, f32>)
+// CHECK-SAME:      %[[IDS:.*]]: tensor<?x1xi64>, %[[POS:.*]]: index, %[[K0:.*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {{.*}}, %[[V0:.*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {{.*}}, %[[K1:.*]]: !xf.kv_cache<contiguous, 4, 16, 2, f32> {{.*}}, %[[V1:.*]]: !xf.kv_cache<contiguous, 4, 16, 2, f32> {{.*}})
 // CHECK:         %[[K0ALL:.*]] = xf.cache_append %[[K0]][%[[POS]]]
 // CHECK:         %[[V0ALL:.*]] = xf.cache_append %[[V0]][%[[POS]]]
 // CHECK:         xf.attention %{{.*}}, %[[K0ALL]], %[[V0ALL]] mask_kind none

@@ -30,7 +30,7 @@
 // Prefill writes the prompt's keys and values at 0 and attends causally; the
 // three layer norms share one kernel.
 // CHECK-LABEL: func.func @prefill(
-// CHECK-SAME:      %[[IDS:.*]]: tensor<?x?xi64>, %[[KC:.*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32>, %[[VC:.*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32>) -> tensor<?x?x11xf32>
+// CHECK-SAME:      %[[IDS:.*]]: tensor<?x?xi64>, %[[KC:.*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {{.*}}, %[[VC:.*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {{.*}}) -> tensor<?x?x11xf32>
 // CHECK:         %[[C0:.*]] = arith.constant 0 : index
 // CHECK:         xf.position_ids %[[IDS]] : tensor<?x?xi64>
 // CHECK:         call @[[LN]](
@@ -51,7 +51,7 @@
 // Decode starts its positions at %pos, appends to the caches, attends over
 // them, and shares every other kernel with prefill.
 // CHECK-LABEL: func.func @decode(
-// CHECK-SAME:      %[[IDS:.*]]: tensor<?x1xi64>, %[[POS:.*]]: index, %[[KC:.*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32>, %[[VC:.*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32>) -> tensor<?x?x11xf32>
+// CHECK-SAME:      %[[IDS:.*]]: tensor<?x1xi64>, %[[POS:.*]]: index, %[[KC:.*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {{.*}}, %[[VC:.*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {{.*}}) -> tensor<?x?x11xf32>
 // CHECK:         xf.position_ids %[[IDS]] offset %[[POS]] : tensor<?x1xi64>
 // CHECK:         call @[[LN]](
 // CHECK:         %[[KALL:.*]] = xf.cache_append %[[KC]][%[[POS]]]
