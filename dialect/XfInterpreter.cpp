@@ -378,6 +378,16 @@ private:
               std::copy_n(&x.f32[(b * H + h / n) * rest], rest, &out.f32[(b * H * n + h) * rest]);
           return one(std::move(out));
         })
+        .Case([&](PaddingMaskOp) {
+          const HostTensor &lengths = in[0].tensor, &ids = in[1].tensor;
+          int64_t b = ids.shape[0], s = ids.shape[1];
+          HostTensor out = HostTensor::zerosF32({b, 1, 1, s});
+          for (int64_t bi = 0; bi < b; ++bi)
+            for (int64_t j = 0; j < s; ++j)
+              if (j >= lengths.i64[bi])
+                out.f32[bi * s + j] = std::numeric_limits<float>::lowest();
+          return one(std::move(out));
+        })
         .Case([&](SlidingWindowMaskOp m) {
           int64_t s = in[0].tensor.shape[1], w = m.getWindow();
           HostTensor out = HostTensor::zerosF32({s, s});
@@ -548,20 +558,32 @@ private:
       x[i] /= sum;
   }
 
+  /// rhs aligned at the last dimension; its dimensions of size 1 broadcast.
   template <typename F>
   static Results binary(ArrayRef<RtValue> in, F f) {
     HostTensor out = in[0].tensor;
     const HostTensor &r = in[1].tensor;
-    int64_t rn = r.numel();
-    for (int64_t i = 0; i < out.numel(); ++i)
-      out.f32[i] = f(out.f32[i], r.f32[i % rn]);
+    size_t rank = out.shape.size(), off = rank - r.shape.size();
+    std::vector<int64_t> os = stridesOf(out.shape), rs = stridesOf(r.shape);
+    for (int64_t i = 0; i < out.numel(); ++i) {
+      int64_t rem = i, ri = 0;
+      for (size_t d = 0; d < rank; ++d) {
+        int64_t idx = rem / os[d];
+        rem %= os[d];
+        if (d >= off && r.shape[d - off] != 1)
+          ri += idx * rs[d - off];
+      }
+      out.f32[i] = f(out.f32[i], r.f32[ri]);
+    }
     return one(std::move(out));
   }
 
   Results attention(AttentionOp a, ArrayRef<RtValue> in) {
     const HostTensor &q = in[0].tensor, &k = in[1].tensor, &v = in[2].tensor;
     const HostTensor *mask = a.getMask() ? &in[3].tensor : nullptr;
-    const HostTensor *table = a.getBiasTable() ? &in[a.getMask() ? 4 : 3].tensor : nullptr;
+    unsigned nextOperand = a.getMask() ? 4 : 3;
+    const HostTensor *table = a.getBiasTable() ? &in[nextOperand++].tensor : nullptr;
+    const HostTensor *keyLengths = a.getKeyLengths() ? &in[nextOperand].tensor : nullptr;
     int64_t B = q.shape[0], H = q.shape[1], Sq = q.shape[2], D = q.shape[3];
     int64_t Sk = k.shape[2], Dv = v.shape[3], KVH = k.shape[1], group = H / KVH;
     float scale = a.getScale().convertToFloat();

@@ -192,7 +192,7 @@ static LogicalResult verifySuffixBroadcast(Operation *op, Value lhs, Value rhs,
            << " exceeds lhs rank " << l.getRank();
   int64_t off = l.getRank() - r.getRank();
   for (int64_t i = 0; i < r.getRank(); ++i)
-    if (!compatible(r.getDimSize(i), l.getDimSize(off + i)))
+    if (r.getDimSize(i) != 1 && !compatible(r.getDimSize(i), l.getDimSize(off + i)))
       return op->emitOpError("rhs dim ") << i << " (" << dimStr(r.getDimSize(i))
              << ") does not broadcast against lhs dim " << off + i << " ("
              << dimStr(l.getDimSize(off + i)) << ")";
@@ -262,6 +262,21 @@ LogicalResult RepeatHeadsOp::verify() {
                           in.getDimSize(i))))
       return failure();
   return requireDim(*this, "result heads", out.getDimSize(1), in.getDimSize(1) * getRepeats());
+}
+
+LogicalResult PaddingMaskOp::verify() {
+  RankedTensorType lengths, ids, out;
+  if (failed(requireRanked(*this, getLengths(), "lengths", lengths, 0, 1)) ||
+      failed(requireRanked(*this, getIds(), "ids", ids, 0, 2)) ||
+      failed(requireRanked(*this, getResult(), "result", out, 0, 4)))
+    return failure();
+  if (out.getDimSize(1) != 1 || out.getDimSize(2) != 1)
+    return emitOpError("result must be [batch, 1, 1, seq]");
+  if (failed(requireDim(*this, "lengths batch", lengths.getDimSize(0), ids.getDimSize(0))) ||
+      failed(requireDim(*this, "result batch", out.getDimSize(0), ids.getDimSize(0))) ||
+      failed(requireDim(*this, "result keys", out.getDimSize(3), ids.getDimSize(1))))
+    return failure();
+  return success();
 }
 
 LogicalResult SlidingWindowMaskOp::verify() {
@@ -428,6 +443,12 @@ LogicalResult AttentionOp::verify() {
       return failure();
   } else if (getBiasBuckets() || getBiasMaxDistance() || getBiasBidirectional()) {
     return emitOpError("bias attributes need a bias table");
+  }
+  if (Value kl = getKeyLengths()) {
+    RankedTensorType lt;
+    if (failed(requireRanked(*this, kl, "key_lengths", lt, 0, 1)) ||
+        failed(requireDim(*this, "key_lengths batch", lt.getDimSize(0), q.getDimSize(0))))
+      return failure();
   }
   if (Value m = getMask()) {
     RankedTensorType mt;

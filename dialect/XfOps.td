@@ -138,8 +138,9 @@ def Xf_MatmulOp : Xf_Op<"matmul", [Pure]> {
 class Xf_ElementwiseBinaryOp<string mnemonic>
     : Xf_Op<mnemonic, [Pure, AllTypesMatch<["lhs", "result"]>]> {
   let description = [{
-    `rhs` broadcasts against `lhs` along leading dimensions: its shape is a
-    suffix of `lhs`'s (a bias [N] against [B, S, N], a mask [S, S] against
+    `rhs` broadcasts against `lhs`, aligned at the last dimension: its rank is
+    at most `lhs`'s and each of its dimensions is either `lhs`'s or a static 1
+    (a bias [N] against [B, S, N], a mask [S, S] or [B, 1, 1, S] against
     [B, H, S, S]). The result has `lhs`'s type.
   }];
   let arguments = (ins Xf_F32Tensor:$lhs, Xf_F32Tensor:$rhs);
@@ -379,6 +380,24 @@ def Xf_RepeatHeadsOp : Xf_Op<"repeat_heads", [Pure]> {
 // Masks
 //===----------------------------------------------------------------------===//
 
+def Xf_PaddingMaskOp : Xf_Op<"padding_mask", [Pure]> {
+  let summary = "an explicit additive key-padding mask from sequence lengths";
+  let description = [{
+    For lengths [B] and ids [B, S]: `result[b, 0, 0, j] = 0` where
+    `j < lengths[b]`, else the lowest f32 (HF's extended attention mask).
+    Attention fusion turns it into the attention's `key_lengths`, so padded
+    keys are never computed.
+
+    ```mlir
+    %m = xf.padding_mask %lengths, %ids : tensor<?xi64>, tensor<?x?xi64> -> tensor<?x1x1x?xf32>
+    ```
+  }];
+  let arguments = (ins Xf_I64Tensor:$lengths, Xf_I64Tensor:$ids);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = "$lengths `,` $ids attr-dict `:` type($lengths) `,` type($ids) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 def Xf_SlidingWindowMaskOp : Xf_Op<"sliding_window_mask", [Pure]> {
   let summary = "an explicit [seq, seq] causal band mask tensor";
   let description = [{
@@ -453,7 +472,8 @@ def Xf_AttentionOp : Xf_Op<"attention", [Pure, AttrSizedOperandSegments]> {
     (grouped-query attention): q head h reads kv head `h / (H / KVH)`.
     With a `bias_table` ([buckets, H]) and `bias_buckets`/`bias_max_distance`
     (and `bias_bidirectional`), T5's relative position bias
-    `table[bucket(j - (i + Sk - Sq)), h]` is added to every score.
+    `table[bucket(j - (i + Sk - Sq)), h]` is added to every score. With
+    `key_lengths` ([B]) keys `j >= key_lengths[b]` are masked (padding).
 
     ```mlir
     %o = xf.attention %q, %k, %v mask_kind causal scale 2.500000e-01
@@ -462,13 +482,15 @@ def Xf_AttentionOp : Xf_Op<"attention", [Pure, AttrSizedOperandSegments]> {
   }];
   let arguments = (ins Xf_F32Tensor:$q, Xf_F32Tensor:$k, Xf_F32Tensor:$v,
                        Optional<Xf_F32Tensor>:$mask, Optional<Xf_F32Tensor>:$bias_table,
+                       Optional<Xf_I64Tensor>:$key_lengths,
                        Xf_MaskKindAttr:$mask_kind, F32Attr:$scale,
                        OptionalAttr<I64Attr>:$window, OptionalAttr<I64Attr>:$bias_buckets,
                        OptionalAttr<I64Attr>:$bias_max_distance, UnitAttr:$bias_bidirectional);
   let results = (outs Xf_F32Tensor:$result);
   let assemblyFormat = [{
     $q `,` $k `,` $v (`mask` `(` $mask^ `:` type($mask) `)`)?
-    (`bias` `(` $bias_table^ `:` type($bias_table) `)`)? `mask_kind` $mask_kind `scale` $scale attr-dict
+    (`bias` `(` $bias_table^ `:` type($bias_table) `)`)?
+    (`key_lengths` `(` $key_lengths^ `:` type($key_lengths) `)`)? `mask_kind` $mask_kind `scale` $scale attr-dict
     `:` type($q) `,` type($k) `,` type($v) `->` type($result)
   }];
   let hasVerifier = 1;

@@ -2,8 +2,9 @@
 //
 // Emits what BertModel computes, op by op: word + position + token-type
 // embeddings (token type 0 for every token) and their LayerNorm; post-LN
-// encoder layers with bidirectional attention written out unfused (no mask:
-// every sequence runs unpadded), an erf (or tanh) GELU feed-forward; the last
+// encoder layers with bidirectional attention written out unfused, with HF's
+// additive key-padding mask made from each sequence's length (a ragged batch
+// runs padded, in one call); an erf (or tanh) GELU feed-forward; the last
 // hidden state is the output. Heads of BertFor* checkpoints (pooler, cls.*)
 // are ignored.
 //
@@ -43,8 +44,13 @@ public:
       return nullptr;
     }
     OwningOpRef<ModuleOp> module;
-    auto fn = startModel(module, "encoder", "bert", c.vocab, c.hidden, maxSeq, {}, c.hidden);
+    auto fn = startModel(module, "encoder", "bert", c.vocab, c.hidden, maxSeq, {}, c.hidden,
+                         /*withLengths=*/true);
     Value ids = fn.getArgument(0);
+    // A ragged batch is padded at the end; HF's extended attention mask
+    // hides the padded keys.
+    mask = b.create<PaddingMaskOp>(loc("attention_mask"), act({kDyn, 1, 1, kDyn}),
+                                   fn.getArgument(1), ids);
     std::string e = "embeddings";
     Value words = param(e + ".word_embeddings.weight", {c.vocab, c.hidden});
     Value positions = param(e + ".position_embeddings.weight", {c.positions, c.hidden});
@@ -72,6 +78,7 @@ public:
 
 private:
   const BertConfig &c;
+  Value mask; // [B, 1, 1, S] key-padding mask
 
   Value linear(Value x, const std::string &path, int64_t in, int64_t out) {
     Value w = param(path + ".weight", {out, in});
@@ -115,6 +122,7 @@ private:
                                      b.getDenseI64ArrayAttr({0, 1, 3, 2}));
     Value s = b.create<MatmulOp>(al, act({kDyn, c.heads, kDyn, kDyn}), q, kt);
     s = b.create<ScaleOp>(al, s, b.getF32FloatAttr(1.0f / std::sqrt((float)hd)));
+    s = b.create<AddOp>(al, s, mask);
     s = b.create<SoftmaxOp>(al, s);
     Value o = b.create<MatmulOp>(al, act({kDyn, c.heads, kDyn, hd}), s, v);
     o = b.create<TransposeOp>(al, act({kDyn, kDyn, c.heads, hd}), o,

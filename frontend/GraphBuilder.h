@@ -82,10 +82,12 @@ protected:
     return startModel(module, "decoder", modelType, vocab, hidden, maxSeq, eos, vocab);
   }
 
-  /// As startDecoder, for any kind; forward returns [?, ?, outWidth].
+  /// As startDecoder, for any kind; forward returns [?, ?, outWidth] and,
+  /// with `withLengths`, takes each sequence's length after the (padded) ids.
   func::FuncOp startModel(OwningOpRef<ModuleOp> &module, StringRef kind, StringRef modelType,
                           int64_t vocab, int64_t hidden, int64_t maxSeq,
-                          const std::vector<int64_t> &eos, int64_t outWidth) {
+                          const std::vector<int64_t> &eos, int64_t outWidth,
+                          bool withLengths = false) {
     Location top = loc("model");
     module = ModuleOp::create(top);
     SmallVector<NamedAttribute> facts{
@@ -100,7 +102,10 @@ protected:
     b.setInsertionPointToEnd(module->getBody());
     auto idsType = RankedTensorType::get({kDyn, kDyn}, b.getI64Type());
     auto logitsType = RankedTensorType::get({kDyn, kDyn, outWidth}, b.getF32Type());
-    auto fn = b.create<func::FuncOp>(top, "forward", b.getFunctionType({idsType}, {logitsType}));
+    SmallVector<Type> args{idsType};
+    if (withLengths)
+      args.push_back(RankedTensorType::get({kDyn}, b.getI64Type()));
+    auto fn = b.create<func::FuncOp>(top, "forward", b.getFunctionType(args, {logitsType}));
     b.setInsertionPointToStart(fn.addEntryBlock());
     return fn;
   }

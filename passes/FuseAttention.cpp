@@ -46,15 +46,18 @@ struct FuseAttentionChain : OpRewritePattern<MatmulOp> {
     if (!softmax || cast<RankedTensorType>(pv.getType()).getRank() != 4)
       return failure();
     Value scores = softmax.getInput();
-    // Up to one [seq, seq] mask and one T5 relative position bias, added in
-    // either order.
-    Value mask;
+    // Up to one [seq, seq] mask, one key-padding mask and one T5 relative
+    // position bias, added in any order.
+    Value mask, keyLengths;
     RelativePositionBiasOp bias;
     while (auto add = scores.getDefiningOp<AddOp>()) {
       auto rhsType = cast<RankedTensorType>(add.getRhs().getType());
       auto rel = add.getRhs().getDefiningOp<RelativePositionBiasOp>();
+      auto padding = add.getRhs().getDefiningOp<PaddingMaskOp>();
       if (rel && !bias && rhsType.getRank() == 3) {
         bias = rel;
+      } else if (padding && !keyLengths) {
+        keyLengths = padding.getLengths(); // padded keys: loop bounds, not a tensor
       } else if (!mask && rhsType.getRank() == 2) {
         mask = add.getRhs();
       } else {
@@ -96,7 +99,7 @@ struct FuseAttentionChain : OpRewritePattern<MatmulOp> {
 
     Location loc = rewriter.getFusedLoc({qk.getLoc(), softmax.getLoc(), pv.getLoc()});
     auto attn = rewriter.create<AttentionOp>(
-        loc, pv.getType(), qk.getA(), k, v, mask, bias ? bias.getTable() : Value(),
+        loc, pv.getType(), qk.getA(), k, v, mask, bias ? bias.getTable() : Value(), keyLengths,
         MaskKindAttr::get(getContext(), MaskKind::none), rewriter.getF32FloatAttr(scale),
         IntegerAttr(), bias ? bias.getBucketsAttr() : IntegerAttr(),
         bias ? bias.getMaxDistanceAttr() : IntegerAttr(),

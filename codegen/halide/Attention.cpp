@@ -31,8 +31,10 @@ Func emitAttention(const KernelSpec &s, Inputs &in) {
   Expr sc = dot(j, i, h, b) * s.scalar;
   if (hasMask)
     sc += in[3](j, i);
+  bool hasKeyLengths = s.ints.size() > 5 && s.ints[5] != 0;
+  int nextInput = hasMask ? 4 : 3;
   if (buckets > 0) { // T5 relative position bias, computed per score
-    ImageParam table = in[hasMask ? 4 : 3];
+    ImageParam table = in[nextInput++];
     Expr rel = j - (i + (sk - sq));
     sc += table(h, t5BucketExpr(rel, s.ints[3] != 0, buckets, s.ints[2]));
   }
@@ -43,6 +45,8 @@ Func emitAttention(const KernelSpec &s, Inputs &in) {
     rj.where(rj <= i + (sk - sq));
   if (s.flag && window > 0) // sliding window
     rj.where(i + (sk - sq) - rj < (int)window);
+  if (hasKeyLengths) // padding: keys past the sequence's length are never computed
+    rj.where(rj < cast<int>(in[nextInput](b)));
   Func mx("attn_max"), e("attn_exp"), den("attn_sum"), num("attn_num"), out("attention");
   mx(i, h, b) = maximum(score(rj, i, h, b));
   e(j, i, h, b) = exp(score(j, i, h, b) - mx(i, h, b));

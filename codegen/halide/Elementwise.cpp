@@ -20,7 +20,11 @@ Func emitElementwise(const KernelSpec &s, Inputs &in) {
   switch (s.kind) {
   case KernelKind::Add:
   case KernelKind::Mul: {
-    std::vector<Expr> ri(v.begin(), v.begin() + in[1].dimensions());
+    // rhs aligned at the last dimension; its static size-1 dimensions broadcast.
+    const KernelArg &rhs = s.inputs[1];
+    std::vector<Expr> ri;
+    for (int d = 0; d < rhs.rank(); ++d)
+      ri.push_back(rhs.shape[rhs.rank() - 1 - d] == 1 ? Expr(0) : Expr(v[d]));
     Expr y = in[1](ri);
     result = s.kind == KernelKind::Add ? x + y : x * y;
     break;

@@ -27,6 +27,7 @@ const char *kernelKindName(KernelKind kind) {
   case KernelKind::Rope: return "rope";
   case KernelKind::RepeatHeads: return "repeat_heads";
   case KernelKind::SlidingWindowMask: return "sliding_window_mask";
+  case KernelKind::PaddingMask: return "padding_mask";
   case KernelKind::Softmax: return "softmax";
   case KernelKind::Gelu: return "gelu";
   case KernelKind::Transpose: return "transpose";
@@ -63,6 +64,7 @@ static Func emit(const KernelSpec &s, Inputs &in) {
   case KernelKind::Rope: return emitRope(s, in);
   case KernelKind::RepeatHeads: return emitRepeatHeads(s, in);
   case KernelKind::SlidingWindowMask: return emitCausalMask(s, in);
+  case KernelKind::PaddingMask: return emitPaddingMask(s, in);
   case KernelKind::Softmax: return emitSoftmax(s, in);
   case KernelKind::Transpose: return emitTranspose(s, in);
   case KernelKind::Slice: return emitSlice(s, in);

@@ -47,6 +47,7 @@ Halide::Func emitRepeatHeads(const KernelSpec &s, Inputs &in);
 Halide::Func emitTranspose(const KernelSpec &s, Inputs &in);
 Halide::Func emitSlice(const KernelSpec &s, Inputs &in);
 Halide::Func emitCausalMask(const KernelSpec &s, Inputs &in);
+Halide::Func emitPaddingMask(const KernelSpec &s, Inputs &in);
 Halide::Func emitAttention(const KernelSpec &s, Inputs &in);
 Halide::Func emitMoe(const KernelSpec &s, Inputs &in);
 Halide::Func emitRelativePositionBias(const KernelSpec &s, Inputs &in);

@@ -36,6 +36,7 @@ enum class KernelKind {
   Slice,      // (x) window along one axis
   CausalMask, // (ids [B, S]) -> [S, S] of 0 / lowest
   SlidingWindowMask, // (ids [B, S]) -> [S, S], window ints[0]
+  PaddingMask, // (lengths [B], ids [B, S]) -> [B, 1, 1, S]
   Attention,  // (q, k, v, mask? [Sq, Sk]) -> [B, H, Sq, Dv]
   Moe,        // (x [.., H], gate [E, H], w1 [E, I, H], w2 [E, H, I], w3 [E, I, H]) top_k ints[0]
   RelativePositionBias, // (table [buckets, H], qids, kids) -> [H, Sq, Sk]; ints: buckets,
@@ -64,7 +65,8 @@ struct KernelSpec {
   /// Permutation (Transpose, tensor order); axis, start, size (Slice);
   /// window (SlidingWindowMask); repeats; Attention: window (0: none),
   /// bias buckets (0: no bias table), bias max_distance, bias bidirectional,
-  /// has-mask (the mask operand precedes the bias table).
+  /// has-mask, has-key-lengths (operands after q, k, v: mask, bias table,
+  /// key lengths, each when present).
   std::vector<int64_t> ints;
 };
 

@@ -74,3 +74,17 @@ Func emitCausalMask(const KernelSpec &s, Inputs &) {
 }
 
 } // namespace xf::codegen
+
+namespace xf::codegen {
+
+Func emitPaddingMask(const KernelSpec &, Inputs &in) {
+  ImageParam lengths = in[0];
+  Var j("j"), x("x"), y("y"), b("b");
+  Func out("padding_mask");
+  out(j, x, y, b) =
+      select(j < lengths(b), 0.0f, std::numeric_limits<float>::lowest());
+  out.vectorize(j, 16, TailStrategy::GuardWithIf).parallel(b);
+  return out;
+}
+
+} // namespace xf::codegen

@@ -113,9 +113,15 @@ public:
     os << "    },\n    " << info->decoderStartTokenId << "};\n\n"
        << "int main(int argc, char **argv) {\n"
        << "  xfrt::Entries entries;\n";
-    if (hasForward)
-      os << (info->kind == "encoder-decoder" ? "  entries.forwardSeq2Seq = xf_forward;\n"
-                                              : "  entries.forward = xf_forward;\n");
+    if (hasForward) {
+      auto forward = module.lookupSymbol<func::FuncOp>("forward");
+      if (info->kind == "encoder-decoder")
+        os << "  entries.forwardSeq2Seq = xf_forward;\n";
+      else if (forward.getNumArguments() == 2)
+        os << "  entries.forwardPadded = xf_forward;\n";
+      else
+        os << "  entries.forward = xf_forward;\n";
+    }
     bool seq2seq = info->kind == "encoder-decoder";
     if (seq2seq && hasPrefill && hasDecode && hasEncode)
       os << "  entries.encode = xf_encode;\n  entries.prefillSeq2Seq = xf_prefill;\n"

@@ -105,6 +105,7 @@ FailureOr<KernelSpec> mlir::xf::buildKernelSpec(func::FuncOp kernel) {
                   s.ints = {o.getBuckets(), o.getMaxDistance(), o.getBidirectional() ? 1 : 0};
                   return true;
                 })
+                .Case([&](PaddingMaskOp) { return s.kind = KernelKind::PaddingMask, true; })
                 .Case([&](MoeOp o) {
                   s.kind = KernelKind::Moe;
                   s.ints = {o.getTopK()};
@@ -117,7 +118,8 @@ FailureOr<KernelSpec> mlir::xf::buildKernelSpec(func::FuncOp kernel) {
                   s.ints = {o.getWindow() ? (int64_t)*o.getWindow() : 0,
                             o.getBiasBuckets() ? (int64_t)*o.getBiasBuckets() : 0,
                             o.getBiasMaxDistance() ? (int64_t)*o.getBiasMaxDistance() : 0,
-                            o.getBiasBidirectional() ? 1 : 0, o.getMask() ? 1 : 0};
+                            o.getBiasBidirectional() ? 1 : 0, o.getMask() ? 1 : 0,
+                            o.getKeyLengths() ? 1 : 0};
                   return true;
                 })
                 .Default([](Operation *) { return false; });
@@ -147,6 +149,7 @@ FailureOr<std::vector<std::string>> mlir::xf::resultShapeExprs(func::FuncOp kern
                         .Case([&](CausalMaskOp) { return dim(0, 1); })
                         .Case([&](SlidingWindowMaskOp) { return dim(0, 1); })
                         .Case([&](RelativePositionBiasOp) { return dim(i, 1); })
+                        .Case([&](PaddingMaskOp) { return dim(1, i == 0 ? 0 : 1); })
                         .Case([&](RepeatHeadsOp rh) {
                           return i == 1 ? "(" + dim(0, 1) + " * " +
                                               std::to_string(rh.getRepeats()) + ")"

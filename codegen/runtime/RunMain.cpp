@@ -234,7 +234,23 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
   int64_t v = encoder ? desc.hiddenSize : desc.vocabSize;
   std::vector<float> logitsOut(batch.size() * longest * v, 0.0f);
   std::vector<std::vector<int64_t>> generated;
-  for (size_t s = 0; s < rows.size(); ++s) {
+  if (entries.forwardPadded) {
+    // Encoders run the whole ragged batch at once, padded at the end; the
+    // padded keys are masked by length and the padded rows zeroed here.
+    int64_t b = (int64_t)batch.size(), l = (int64_t)longest;
+    Tensor ids = Tensor::i64({b, l}), lengths = Tensor::i64({b});
+    for (int64_t s = 0; s < b; ++s) {
+      lengths.i64data()[s] = (int64_t)batch[s].size();
+      std::memcpy(ids.i64data() + s * l, batch[s].data(), batch[s].size() * sizeof(int64_t));
+    }
+    Tensor out = entries.forwardPadded(ctx, ids, lengths);
+    if (out.rank() != 3 || out.dim(0) != b || out.dim(1) != l || out.dim(2) != v)
+      throw Error("internal: the model returned an output of an unexpected shape");
+    for (int64_t s = 0; s < b; ++s)
+      std::memcpy(&logitsOut[s * l * v], out.f32data() + s * l * v,
+                  batch[s].size() * v * sizeof(float));
+  }
+  for (size_t s = 0; s < rows.size() && !entries.forwardPadded; ++s) {
     if (seq2seq)
       runner.encoderIds = batch[s];
     Tensor logits = runner.prompt(rows[s]);

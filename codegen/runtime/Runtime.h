@@ -101,8 +101,10 @@ using Seq2SeqFn = Tensor (*)(Context &, Tensor &ids, Tensor &decoderIds);
 using Seq2SeqPrefillFn = Tensor (*)(Context &, Tensor &decoderIds, int64_t encoderLength);
 using Seq2SeqDecodeFn = Tensor (*)(Context &, Tensor &ids, int64_t position,
                                    int64_t encoderLength);
+using PaddedFn = Tensor (*)(Context &, Tensor &ids, Tensor &lengths);
 struct Entries {
   ForwardFn forward = nullptr; // whole sequence (no KV-cache)
+  PaddedFn forwardPadded = nullptr; // encoders: a padded batch [B, L] with lengths [B]
   Seq2SeqFn forwardSeq2Seq = nullptr; // encoder-decoder: decoder logits (recompute)
   ForwardFn encode = nullptr;  // encoder-decoder: fills the cross-attention caches
   Seq2SeqPrefillFn prefillSeq2Seq = nullptr;
