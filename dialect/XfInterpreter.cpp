@@ -610,7 +610,8 @@ private:
                                                        *a.getBiasMaxDistance()) *
                                     H +
                                 h];
-            if (causal && (j > qpos || qpos - j >= window))
+            if ((causal && (j > qpos || qpos - j >= window)) ||
+                (keyLengths && j >= keyLengths->i64[b]))
               acc = -std::numeric_limits<float>::infinity();
             s[j] = acc;
           }

@@ -54,7 +54,9 @@ struct FuseAttentionChain : OpRewritePattern<MatmulOp> {
       auto rhsType = cast<RankedTensorType>(add.getRhs().getType());
       auto rel = add.getRhs().getDefiningOp<RelativePositionBiasOp>();
       auto padding = add.getRhs().getDefiningOp<PaddingMaskOp>();
-      if (rel && !bias && rhsType.getRank() == 3) {
+      // The attention computes the bias end-aligned from its own shapes; the
+      // tensor's "j - i" agrees when it is square (query ids are key ids).
+      if (rel && !bias && rhsType.getRank() == 3 && rel.getQueryIds() == rel.getKeyIds()) {
         bias = rel;
       } else if (padding && !keyLengths) {
         keyLengths = padding.getLengths(); // padded keys: loop bounds, not a tensor
@@ -62,8 +64,8 @@ struct FuseAttentionChain : OpRewritePattern<MatmulOp> {
         mask = add.getRhs();
       } else {
         if (remarked.insert(add).second)
-          add.emitRemark("attention not fused: the mask must be [seq, seq] (or a relative "
-                         "position bias), got rank ")
+          add.emitRemark("attention not fused: the added term must be a [seq, seq] mask, a "
+                         "padding mask or a square relative position bias, got rank ")
               << rhsType.getRank();
         return failure();
       }

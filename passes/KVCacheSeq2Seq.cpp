@@ -57,7 +57,8 @@ LogicalResult analyse(Split &s, int64_t capacity) {
       continue;
     auto a = dyn_cast<AttentionOp>(op);
     if (a && !onDecoderSide(a.getK()) && !onDecoderSide(a.getV())) {
-      if (a.getMaskKind() != MaskKind::none || a.getMask() || a.getBiasTable())
+      if (a.getMaskKind() != MaskKind::none || a.getMask() || a.getBiasTable() ||
+          a.getKeyLengths())
         return a.emitError("xf-kv-cache: a cross-attention must be unmasked and unbiased");
       s.crossAttns.push_back(a);
       s.crossTypes.push_back(cacheOf(a.getK(), capacity));
@@ -179,13 +180,19 @@ void buildDecoderEntry(Split &s, StringRef name, bool decode) {
     auto a = dyn_cast<AttentionOp>(op);
     if (a && crossIndex.count(a)) {
       unsigned i = crossIndex[a];
-      map.map(a.getK(), b.create<CacheReadOp>(a.getLoc(), a.getK().getType(),
-                                              entry->getArgument(firstCross + 2 * i), encLen)
-                            .getResult());
-      map.map(a.getV(), b.create<CacheReadOp>(a.getLoc(), a.getV().getType(),
-                                              entry->getArgument(firstCross + 2 * i + 1), encLen)
-                            .getResult());
-      cloneWithParams(b, op, map);
+      Value k = b.create<CacheReadOp>(a.getLoc(), a.getK().getType(),
+                                      entry->getArgument(firstCross + 2 * i), encLen);
+      Value v = b.create<CacheReadOp>(a.getLoc(), a.getV().getType(),
+                                      entry->getArgument(firstCross + 2 * i + 1), encLen);
+      // k and v are set on the clone (not through the mapping: they may be
+      // one value on the encoder side).
+      IRMapping crossMap = map;
+      crossMap.map(a.getK(), k);
+      crossMap.map(a.getV(), v);
+      auto clone = cast<AttentionOp>(cloneWithParams(b, op, crossMap));
+      clone.getKMutable().assign(k);
+      clone.getVMutable().assign(v);
+      map.map(a.getResult(), clone.getResult());
       continue;
     }
     if (a && selfIndex.count(a)) {

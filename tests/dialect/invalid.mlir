@@ -263,3 +263,157 @@ func.func @model_on_func() attributes {xf.model = {kind = "decoder"}} {
 // expected-error @+1 {{unknown xf attribute}}
 module attributes {xf.modle = {kind = "decoder"}} {
 }
+
+// -----
+
+// rms_norm: the weight has one element per feature.
+func.func @rms_norm_weight(%x: tensor<?x?x64xf32>, %w: tensor<32xf32>) -> tensor<?x?x64xf32> {
+  // expected-error @+1 {{'xf.rms_norm' op weight length: expected 64, got 32}}
+  %y = xf.rms_norm %x, %w eps 9.99999997E-7 : tensor<?x?x64xf32>, tensor<32xf32>
+  return %y : tensor<?x?x64xf32>
+}
+
+// -----
+
+// rope: rotate_half splits head_dim in two halves, so it must be even.
+func.func @rope_odd_head_dim(%x: tensor<?x4x?x15xf32>, %pos: tensor<?x?xi64>) -> tensor<?x4x?x15xf32> {
+  // expected-error @+1 {{'xf.rope' op head_dim must be static and even, got 15}}
+  %y = xf.rope %x, %pos theta 1.000000e+04 : tensor<?x4x?x15xf32>, tensor<?x?xi64>
+  return %y : tensor<?x4x?x15xf32>
+}
+
+// -----
+
+// repeat_heads: the result has input heads x repeats heads.
+func.func @repeat_heads_result(%k: tensor<?x2x?x16xf32>) -> tensor<?x6x?x16xf32> {
+  // expected-error @+1 {{'xf.repeat_heads' op result heads: expected 4, got 6}}
+  %k4 = xf.repeat_heads %k by 2 : tensor<?x2x?x16xf32> -> tensor<?x6x?x16xf32>
+  return %k4 : tensor<?x6x?x16xf32>
+}
+
+// -----
+
+// sliding_window_mask: the window holds at least the query itself.
+func.func @sliding_window_mask_zero(%ids: tensor<?x?xi64>) -> tensor<?x?xf32> {
+  // expected-error @+1 {{'xf.sliding_window_mask' op window must be >= 1, got 0}}
+  %m = xf.sliding_window_mask %ids window 0 : tensor<?x?xi64> -> tensor<?x?xf32>
+  return %m : tensor<?x?xf32>
+}
+
+// -----
+
+// padding_mask: the mask broadcasts over heads and queries, so it is [batch, 1, 1, seq].
+func.func @padding_mask_shape(%lengths: tensor<?xi64>, %ids: tensor<?x?xi64>) -> tensor<?x2x1x?xf32> {
+  // expected-error @+1 {{'xf.padding_mask' op result must be [batch, 1, 1, seq]}}
+  %m = xf.padding_mask %lengths, %ids : tensor<?xi64>, tensor<?x?xi64> -> tensor<?x2x1x?xf32>
+  return %m : tensor<?x2x1x?xf32>
+}
+
+// -----
+
+// relative_position_bias: the table has one row per bucket.
+func.func @relative_position_bias_rows(%table: tensor<16x4xf32>, %ids: tensor<?x?xi64>) -> tensor<4x?x?xf32> {
+  // expected-error @+1 {{'xf.relative_position_bias' op table rows: expected 32, got 16}}
+  %b = xf.relative_position_bias %table, %ids, %ids buckets 32 max_distance 128
+      : tensor<16x4xf32>, tensor<?x?xi64>, tensor<?x?xi64> -> tensor<4x?x?xf32>
+  return %b : tensor<4x?x?xf32>
+}
+
+// -----
+
+// param_stack: one checkpoint key per slice of the leading dimension.
+func.func @param_stack_keys() -> tensor<3x96x64xf32> {
+  // expected-error @+1 {{'xf.param_stack' op stacked parameter 'w1' has 2 keys but a leading dimension of 3}}
+  %w1 = xf.param_stack "w1" from ["experts.0.w1.weight", "experts.1.w1.weight"] : tensor<3x96x64xf32>
+  return %w1 : tensor<3x96x64xf32>
+}
+
+// -----
+
+// moe: top_k cannot exceed the number of experts.
+func.func @moe_top_k(%x: tensor<?x?x64xf32>, %gate: tensor<2x64xf32>, %w1: tensor<2x96x64xf32>, %w2: tensor<2x64x96xf32>) -> tensor<?x?x64xf32> {
+  // expected-error @+1 {{'xf.moe' op top_k must be in [1, 2], got 3}}
+  %y = xf.moe %x, %gate, %w1, %w2, %w1 top_k 3 : tensor<?x?x64xf32>, tensor<2x64xf32>,
+      tensor<2x96x64xf32>, tensor<2x64x96xf32>, tensor<2x96x64xf32>
+  return %y : tensor<?x?x64xf32>
+}
+
+// -----
+
+// moe: every expert weight has the router's number of experts.
+func.func @moe_experts(%x: tensor<?x?x64xf32>, %gate: tensor<2x64xf32>, %w1: tensor<4x96x64xf32>, %w2: tensor<2x64x96xf32>) -> tensor<?x?x64xf32> {
+  // expected-error @+1 {{'xf.moe' op w1 experts: expected 2, got 4}}
+  %y = xf.moe %x, %gate, %w1, %w2, %w1 top_k 1 : tensor<?x?x64xf32>, tensor<2x64xf32>,
+      tensor<4x96x64xf32>, tensor<2x64x96xf32>, tensor<4x96x64xf32>
+  return %y : tensor<?x?x64xf32>
+}
+
+// -----
+
+// attention: a window attribute without mask_kind sliding_window is rejected.
+func.func @attention_window_without_kind(%q: tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32> {
+  // expected-error @+1 {{'xf.attention' op a window attribute goes with mask_kind sliding_window, and only with it}}
+  %o = xf.attention %q, %q, %q mask_kind causal scale 2.500000e-01 {window = 4 : i64}
+      : tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32>
+  return %o : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// attention: mask_kind sliding_window needs its window.
+func.func @attention_sliding_window_without_window(%q: tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32> {
+  // expected-error @+1 {{'xf.attention' op a window attribute goes with mask_kind sliding_window, and only with it}}
+  %o = xf.attention %q, %q, %q mask_kind sliding_window scale 2.500000e-01
+      : tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32>
+  return %o : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// attention: with grouped-query attention the q heads are a multiple of the k/v heads.
+func.func @attention_gqa_heads(%q: tensor<?x4x?x16xf32>, %kv: tensor<?x3x?x16xf32>) -> tensor<?x4x?x16xf32> {
+  // expected-error @+1 {{'xf.attention' op q heads (4) must be a multiple of k/v heads (3)}}
+  %o = xf.attention %q, %kv, %kv mask_kind causal scale 2.500000e-01
+      : tensor<?x4x?x16xf32>, tensor<?x3x?x16xf32>, tensor<?x3x?x16xf32> -> tensor<?x4x?x16xf32>
+  return %o : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// attention: the bias table is [buckets, q heads].
+func.func @attention_bias_heads(%q: tensor<?x4x?x16xf32>, %table: tensor<32x2xf32>) -> tensor<?x4x?x16xf32> {
+  // expected-error @+1 {{'xf.attention' op bias table heads: expected 4, got 2}}
+  %o = xf.attention %q, %q, %q bias(%table : tensor<32x2xf32>) mask_kind none scale 1.000000e+00
+      {bias_buckets = 32 : i64, bias_max_distance = 128 : i64}
+      : tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32>
+  return %o : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// attention: bias attributes without a bias table are rejected.
+func.func @attention_bias_attrs_without_table(%q: tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32> {
+  // expected-error @+1 {{'xf.attention' op bias attributes need a bias table}}
+  %o = xf.attention %q, %q, %q mask_kind none scale 1.000000e+00 {bias_buckets = 32 : i64, bias_max_distance = 128 : i64}
+      : tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32>
+  return %o : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// attention: key_lengths has one length per sequence of the batch.
+func.func @attention_key_lengths_batch(%q: tensor<2x4x?x16xf32>, %lengths: tensor<3xi64>) -> tensor<2x4x?x16xf32> {
+  // expected-error @+1 {{'xf.attention' op key_lengths batch: expected 2, got 3}}
+  %o = xf.attention %q, %q, %q key_lengths(%lengths : tensor<3xi64>) mask_kind none scale 2.500000e-01
+      : tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
+  return %o : tensor<2x4x?x16xf32>
+}
+
+// -----
+
+// cache_read: the result has as many heads as the cache.
+func.func @cache_read_heads(%kc: !xf.kv_cache<contiguous, 4, 64, 16, f32>, %len: index) -> tensor<?x2x?x16xf32> {
+  // expected-error @+1 {{'xf.cache_read' op result heads: expected 4, got 2}}
+  %k = xf.cache_read %kc[%len] : !xf.kv_cache<contiguous, 4, 64, 16, f32> -> tensor<?x2x?x16xf32>
+  return %k : tensor<?x2x?x16xf32>
+}

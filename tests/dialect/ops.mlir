@@ -114,4 +114,97 @@ func.func @kv_cache(%kc: !xf.kv_cache<contiguous, 4, 64, 16, f32>, %rc: !xf.kv_c
   return %all, %rall : tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>
 }
 
+// Normalisation and activations of LLaMA-style models: rms_norm, silu, relu.
+// CHECK-LABEL: func.func @rms_silu_relu(
+// CHECK-SAME:      %[[X:.*]]: tensor<?x?x64xf32>, %[[W:.*]]: tensor<64xf32>)
+// CHECK:         %[[N:.*]] = xf.rms_norm %[[X]], %[[W]] eps 9.99999997E-7 : tensor<?x?x64xf32>, tensor<64xf32>
+// CHECK:         %[[S:.*]] = xf.silu %[[N]] : tensor<?x?x64xf32>
+// CHECK:         %[[R:.*]] = xf.relu %[[N]] : tensor<?x?x64xf32>
+// CHECK:         return %[[S]], %[[R]]
+func.func @rms_silu_relu(%x: tensor<?x?x64xf32>, %w: tensor<64xf32>) -> (tensor<?x?x64xf32>, tensor<?x?x64xf32>) {
+  %n = xf.rms_norm %x, %w eps 9.99999997E-7 : tensor<?x?x64xf32>, tensor<64xf32>
+  %s = xf.silu %n : tensor<?x?x64xf32>
+  %r = xf.relu %n : tensor<?x?x64xf32>
+  return %s, %r : tensor<?x?x64xf32>, tensor<?x?x64xf32>
+}
+
+// Heads: rope on [B, H, S, D] with positions [B, S], and repeat_heads for grouped-query attention.
+// CHECK-LABEL: func.func @rope_repeat(
+// CHECK-SAME:      %[[X:.*]]: tensor<?x2x?x16xf32>, %[[POS:.*]]: tensor<?x?xi64>)
+// CHECK:         %[[R:.*]] = xf.rope %[[X]], %[[POS]] theta 1.000000e+04 : tensor<?x2x?x16xf32>, tensor<?x?xi64>
+// CHECK:         %[[K4:.*]] = xf.repeat_heads %[[R]] by 2 : tensor<?x2x?x16xf32> -> tensor<?x4x?x16xf32>
+// CHECK:         return %[[K4]]
+func.func @rope_repeat(%x: tensor<?x2x?x16xf32>, %pos: tensor<?x?xi64>) -> tensor<?x4x?x16xf32> {
+  %r = xf.rope %x, %pos theta 1.000000e+04 : tensor<?x2x?x16xf32>, tensor<?x?xi64>
+  %k4 = xf.repeat_heads %r by 2 : tensor<?x2x?x16xf32> -> tensor<?x4x?x16xf32>
+  return %k4 : tensor<?x4x?x16xf32>
+}
+
+// Masks and biases: sliding_window_mask, padding_mask, relative_position_bias with and without bidirectional.
+// CHECK-LABEL: func.func @masks_and_bias(
+// CHECK-SAME:      %[[IDS:.*]]: tensor<?x?xi64>, %[[LEN:.*]]: tensor<?xi64>, %[[TABLE:.*]]: tensor<32x4xf32>)
+// CHECK:         %[[SW:.*]] = xf.sliding_window_mask %[[IDS]] window 4096 : tensor<?x?xi64> -> tensor<?x?xf32>
+// CHECK:         %[[PM:.*]] = xf.padding_mask %[[LEN]], %[[IDS]] : tensor<?xi64>, tensor<?x?xi64> -> tensor<?x1x1x?xf32>
+// CHECK:         %[[BB:.*]] = xf.relative_position_bias %[[TABLE]], %[[IDS]], %[[IDS]] bidirectional buckets 32 max_distance 128 : tensor<32x4xf32>, tensor<?x?xi64>, tensor<?x?xi64> -> tensor<4x?x?xf32>
+// CHECK:         %[[UB:.*]] = xf.relative_position_bias %[[TABLE]], %[[IDS]], %[[IDS]] buckets 32 max_distance 128 : tensor<32x4xf32>, tensor<?x?xi64>, tensor<?x?xi64> -> tensor<4x?x?xf32>
+// CHECK:         return %[[SW]], %[[PM]], %[[BB]], %[[UB]]
+func.func @masks_and_bias(%ids: tensor<?x?xi64>, %lengths: tensor<?xi64>, %table: tensor<32x4xf32>)
+    -> (tensor<?x?xf32>, tensor<?x1x1x?xf32>, tensor<4x?x?xf32>, tensor<4x?x?xf32>) {
+  %sw = xf.sliding_window_mask %ids window 4096 : tensor<?x?xi64> -> tensor<?x?xf32>
+  %pm = xf.padding_mask %lengths, %ids : tensor<?xi64>, tensor<?x?xi64> -> tensor<?x1x1x?xf32>
+  %bb = xf.relative_position_bias %table, %ids, %ids bidirectional buckets 32 max_distance 128
+      : tensor<32x4xf32>, tensor<?x?xi64>, tensor<?x?xi64> -> tensor<4x?x?xf32>
+  %ub = xf.relative_position_bias %table, %ids, %ids buckets 32 max_distance 128
+      : tensor<32x4xf32>, tensor<?x?xi64>, tensor<?x?xi64> -> tensor<4x?x?xf32>
+  return %sw, %pm, %bb, %ub : tensor<?x?xf32>, tensor<?x1x1x?xf32>, tensor<4x?x?xf32>, tensor<4x?x?xf32>
+}
+
+// Mixture of experts: stacked expert weights (param_stack) and moe with top_k.
+// CHECK-LABEL: func.func @moe(
+// CHECK-SAME:      %[[X:.*]]: tensor<?x?x64xf32>)
+// CHECK:         %[[G:.*]] = xf.param "gate" from "model.layers.0.block_sparse_moe.gate.weight" : tensor<2x64xf32>
+// CHECK:         %[[W1:.*]] = xf.param_stack "w1" from ["experts.0.w1.weight", "experts.1.w1.weight"] : tensor<2x96x64xf32>
+// CHECK:         %[[W2:.*]] = xf.param_stack "w2" from ["experts.0.w2.weight", "experts.1.w2.weight"] : tensor<2x64x96xf32>
+// CHECK:         %[[W3:.*]] = xf.param_stack "w3" from ["experts.0.w3.weight", "experts.1.w3.weight"] : tensor<2x96x64xf32>
+// CHECK:         %[[Y:.*]] = xf.moe %[[X]], %[[G]], %[[W1]], %[[W2]], %[[W3]] top_k 2 : tensor<?x?x64xf32>, tensor<2x64xf32>, tensor<2x96x64xf32>, tensor<2x64x96xf32>, tensor<2x96x64xf32>
+// CHECK:         return %[[Y]]
+func.func @moe(%x: tensor<?x?x64xf32>) -> tensor<?x?x64xf32> {
+  %gate = xf.param "gate" from "model.layers.0.block_sparse_moe.gate.weight" : tensor<2x64xf32>
+  %w1 = xf.param_stack "w1" from ["experts.0.w1.weight", "experts.1.w1.weight"] : tensor<2x96x64xf32>
+  %w2 = xf.param_stack "w2" from ["experts.0.w2.weight", "experts.1.w2.weight"] : tensor<2x64x96xf32>
+  %w3 = xf.param_stack "w3" from ["experts.0.w3.weight", "experts.1.w3.weight"] : tensor<2x96x64xf32>
+  %y = xf.moe %x, %gate, %w1, %w2, %w3 top_k 2 : tensor<?x?x64xf32>, tensor<2x64xf32>,
+      tensor<2x96x64xf32>, tensor<2x64x96xf32>, tensor<2x96x64xf32>
+  return %y : tensor<?x?x64xf32>
+}
+
+// Attention extensions: a sliding window over 2 kv heads for 4 q heads, a bidirectional T5 bias, key lengths.
+// CHECK-LABEL: func.func @attention_extensions(
+// CHECK-SAME:      %[[Q:.*]]: tensor<?x4x?x16xf32>, %[[K:.*]]: tensor<?x2x?x16xf32>, %[[V:.*]]: tensor<?x2x?x16xf32>, %[[TABLE:.*]]: tensor<32x4xf32>, %[[LEN:.*]]: tensor<?xi64>)
+// CHECK:         %[[W:.*]] = xf.attention %[[Q]], %[[K]], %[[V]] mask_kind sliding_window scale 2.500000e-01 {window = 4096 : i64} : tensor<?x4x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32> -> tensor<?x4x?x16xf32>
+// CHECK:         %[[B:.*]] = xf.attention %[[W]], %[[W]], %[[W]] bias(%[[TABLE]] : tensor<32x4xf32>) mask_kind none scale 1.000000e+00 {bias_bidirectional, bias_buckets = 32 : i64, bias_max_distance = 128 : i64} :
+// CHECK:         %[[P:.*]] = xf.attention %[[B]], %[[B]], %[[B]] key_lengths(%[[LEN]] : tensor<?xi64>) mask_kind none scale 2.500000e-01 :
+// CHECK:         return %[[P]]
+func.func @attention_extensions(%q: tensor<?x4x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: tensor<?x2x?x16xf32>,
+                                %table: tensor<32x4xf32>, %lengths: tensor<?xi64>) -> tensor<?x4x?x16xf32> {
+  %w = xf.attention %q, %k, %v mask_kind sliding_window scale 2.500000e-01 {window = 4096 : i64}
+      : tensor<?x4x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32> -> tensor<?x4x?x16xf32>
+  %b = xf.attention %w, %w, %w bias(%table : tensor<32x4xf32>) mask_kind none scale 1.000000e+00
+      {bias_bidirectional, bias_buckets = 32 : i64, bias_max_distance = 128 : i64}
+      : tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32>
+  %p = xf.attention %b, %b, %b key_lengths(%lengths : tensor<?xi64>) mask_kind none scale 2.500000e-01
+      : tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32>
+  return %p : tensor<?x4x?x16xf32>
+}
+
+// KV-cache: cache_read, how a decoder reads the cross-attention keys encode wrote.
+// CHECK-LABEL: func.func @cache_read(
+// CHECK-SAME:      %[[KC:.*]]: !xf.kv_cache<contiguous, 4, 64, 16, f32>, %[[LEN:.*]]: index)
+// CHECK:         %[[K:.*]] = xf.cache_read %[[KC]][%[[LEN]]] : !xf.kv_cache<contiguous, 4, 64, 16, f32> -> tensor<?x4x?x16xf32>
+// CHECK:         return %[[K]]
+func.func @cache_read(%kc: !xf.kv_cache<contiguous, 4, 64, 16, f32>, %len: index) -> tensor<?x4x?x16xf32> {
+  %k = xf.cache_read %kc[%len] : !xf.kv_cache<contiguous, 4, 64, 16, f32> -> tensor<?x4x?x16xf32>
+  return %k : tensor<?x4x?x16xf32>
+}
+
 }

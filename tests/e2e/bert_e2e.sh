@@ -25,6 +25,10 @@ for m in bert-prefixed bert-plain-bf16 bert-f16; do
   "$BIN/xfc" build "$WORK/$m" -o "$WORK/$m.exe"
   $PY "$HERE/check_encoder.py" --model "$WORK/$m" --exe "$WORK/$m.exe" --input-ids "$IDS"
 done
+step "the reference interpreter: every pipeline stage keeps the numbers"
+"$BIN/xfc" import "$WORK/bert-prefixed" -o "$WORK/bert.mlir"
+"$BIN/xf-check-passes" "$WORK/bert.mlir"
+
 step "--no-opt gives the same numbers"
 "$BIN/xfc" build "$WORK/bert-prefixed" -o "$WORK/bert-noopt.exe" --no-opt
 $PY "$HERE/check_encoder.py" --model "$WORK/bert-prefixed" --exe "$WORK/bert-noopt.exe" --input-ids "$IDS"

@@ -49,6 +49,10 @@ grep -q "xf.causal_mask" "$WORK/dump/00-input.mlir"
 ! grep -q "xf.causal_mask" "$WORK/dump/"*specialize-masks.mlir
 $PY "$HERE/check_gpt2.py" --model "$WORK/f32" --exe "$WORK/f32-compiled.exe" --input-ids "$IDS" --max-new-tokens 3
 
+step "the reference interpreter: every pipeline stage keeps the numbers"
+"$BIN/xf-check-passes" "$WORK/f32.mlir"
+"$BIN/xf-check-passes" "$WORK/f32.mlir" --no-opt
+
 step "the issue's command line"
 ( cd "$WORK" && "$BIN/xfc" build f32 -o m && ./m --input-ids "1,2,3;4,5" --output o.npy --max-new-tokens 5 > gen.json )
 $PY - "$WORK" <<'PYEOF'

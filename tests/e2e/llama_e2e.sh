@@ -35,6 +35,12 @@ step "the sliding-window layers keep ring caches of the window's size"
 "$BIN/xf-opt" "$WORK/mistral.mlir" --xf-pipeline -o "$WORK/mistral-opt.mlir"
 grep -q "kv_cache<ring, 2, 4, 16, f32>" "$WORK/mistral-opt.mlir"
 
+step "the reference interpreter: every pipeline stage keeps the numbers"
+for m in llama-gqa mistral mixtral; do
+  "$BIN/xfc" import "$WORK/$m" -o "$WORK/$m-check.mlir"
+  "$BIN/xf-check-passes" "$WORK/$m-check.mlir"
+done
+
 step "KV-cache decode equals --no-opt full recompute"
 for m in llama-gqa mistral mixtral; do
   "$BIN/xfc" build "$WORK/$m" -o "$WORK/$m-noopt.exe" --no-opt

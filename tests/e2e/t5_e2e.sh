@@ -36,6 +36,11 @@ step "the relative position bias lives inside the attention kernels"
 ! grep -q "xf.relative_position_bias" "$WORK/t5-opt.mlir"
 grep -q "bias_bidirectional" "$WORK/t5-opt.mlir"
 
+step "the reference interpreter: every pipeline stage keeps the numbers"
+"$BIN/xf-check-passes" "$WORK/t5.mlir"
+"$BIN/xfc" import "$WORK/t5-v11-bf16" -o "$WORK/t5-v11.mlir"
+"$BIN/xf-check-passes" "$WORK/t5-v11.mlir"
+
 step "--no-opt gives the same numbers"
 "$BIN/xfc" build "$WORK/t5-v11-bf16" -o "$WORK/t5-noopt.exe" --no-opt
 $PY "$HERE/check_seq2seq.py" --model "$WORK/t5-v11-bf16" --exe "$WORK/t5-noopt.exe" --input-ids "$IDS" --max-new-tokens 6

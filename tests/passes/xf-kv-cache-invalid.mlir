@@ -78,3 +78,39 @@ module {
     return %ids : tensor<?x?xi64>
   }
 }
+
+// -----
+
+// Encoder-decoder: a decoder op may read encoder values only as cross-attention keys and values (or parameters); adding the encoder output directly fails.
+module attributes {xf.model = {kind = "encoder-decoder", vocab_size = 11 : i64, hidden_size = 8 : i64, max_seq = 16 : i64, decoder_start_token_id = 0 : i64}} {
+  func.func @forward(%ids: tensor<?x?xi64>, %dec: tensor<?x?xi64>) -> tensor<?x2x?x4xf32> {
+    %wte = xf.param "shared" from "shared.weight" : tensor<11x8xf32>
+    %e = xf.embedding %wte[%ids] : tensor<11x8xf32>, tensor<?x?xi64> -> tensor<?x?x8xf32>
+    %e1 = xf.reshape %e : tensor<?x?x8xf32> -> tensor<?x?x2x4xf32>
+    %enc = xf.transpose %e1 [0, 2, 1, 3] : tensor<?x?x2x4xf32> -> tensor<?x2x?x4xf32>
+    %d = xf.embedding %wte[%dec] : tensor<11x8xf32>, tensor<?x?xi64> -> tensor<?x?x8xf32>
+    %d1 = xf.reshape %d : tensor<?x?x8xf32> -> tensor<?x?x2x4xf32>
+    %d2 = xf.transpose %d1 [0, 2, 1, 3] : tensor<?x?x2x4xf32> -> tensor<?x2x?x4xf32>
+    %c = xf.attention %d2, %enc, %enc mask_kind none scale 5.000000e-01
+        : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+    // expected-error @+1 {{xf-kv-cache: this decoder op reads an encoder value other than cross-attention keys and values}}
+    %r = xf.add %c, %enc : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>
+    return %r : tensor<?x2x?x4xf32>
+  }
+}
+
+// -----
+
+// Encoder-decoder: a decoder that never attends to the encoder has nothing for @encode to compute.
+module attributes {xf.model = {kind = "encoder-decoder", vocab_size = 11 : i64, hidden_size = 8 : i64, max_seq = 16 : i64, decoder_start_token_id = 0 : i64}} {
+  // expected-error @+1 {{xf-kv-cache: found no cross-attention in the decoder}}
+  func.func @forward(%ids: tensor<?x?xi64>, %dec: tensor<?x?xi64>) -> tensor<?x2x?x4xf32> {
+    %wte = xf.param "shared" from "shared.weight" : tensor<11x8xf32>
+    %d = xf.embedding %wte[%dec] : tensor<11x8xf32>, tensor<?x?xi64> -> tensor<?x?x8xf32>
+    %d1 = xf.reshape %d : tensor<?x?x8xf32> -> tensor<?x?x2x4xf32>
+    %d2 = xf.transpose %d1 [0, 2, 1, 3] : tensor<?x?x2x4xf32> -> tensor<?x2x?x4xf32>
+    %s = xf.attention %d2, %d2, %d2 mask_kind causal scale 5.000000e-01
+        : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+    return %s : tensor<?x2x?x4xf32>
+  }
+}

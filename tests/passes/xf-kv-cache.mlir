@@ -95,3 +95,108 @@ module attributes {xf.model = {kind = "decoder", vocab_size = 11 : i64, hidden_s
     return %o : tensor<?x2x?x4xf32>
   }
 }
+
+// -----
+
+// A sliding-window layer with window 4 < max_seq 16 gets ring caches of 4 slots; window 16 >= max_seq keeps contiguous caches. Cache slots are numbered alike in prefill and decode; decode drops the window (the ring holds exactly the last 4 keys).
+// CHECK-LABEL: func.func @prefill(
+// CHECK-SAME:      %[[IDS:[^:]*]]: tensor<?x?xi64>,
+// CHECK-SAME:      %[[K0:[^:]*]]: !xf.kv_cache<ring, 2, 4, 4, f32> {xf.cache_slot = 0 : i64}, %[[V0:[^:]*]]: !xf.kv_cache<ring, 2, 4, 4, f32> {xf.cache_slot = 1 : i64},
+// CHECK-SAME:      %[[K1:[^:]*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {xf.cache_slot = 2 : i64}, %[[V1:[^:]*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {xf.cache_slot = 3 : i64})
+// CHECK:         %[[C0:.*]] = arith.constant 0 : index
+// CHECK:         xf.cache_append %[[K0]][%[[C0]]]
+// CHECK:         xf.cache_append %[[V0]][%[[C0]]]
+// CHECK:         %[[A:.*]] = xf.attention {{.*}} mask_kind sliding_window scale 5.000000e-01 {window = 4 : i64}
+// CHECK:         xf.cache_append %[[K1]][%[[C0]]], %[[A]]
+// CHECK:         xf.cache_append %[[V1]][%[[C0]]], %[[A]]
+// CHECK:         xf.attention %[[A]], %[[A]], %[[A]] mask_kind sliding_window scale 5.000000e-01 {window = 16 : i64}
+// CHECK-LABEL: func.func @decode(
+// CHECK-SAME:      %[[IDS:[^:]*]]: tensor<?x1xi64>, %[[POS:[^:]*]]: index,
+// CHECK-SAME:      %[[K0:[^:]*]]: !xf.kv_cache<ring, 2, 4, 4, f32> {xf.cache_slot = 0 : i64}, %[[V0:[^:]*]]: !xf.kv_cache<ring, 2, 4, 4, f32> {xf.cache_slot = 1 : i64},
+// CHECK-SAME:      %[[K1:[^:]*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {xf.cache_slot = 2 : i64}, %[[V1:[^:]*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {xf.cache_slot = 3 : i64})
+// CHECK:         %[[K0ALL:.*]] = xf.cache_append %[[K0]][%[[POS]]]
+// CHECK:         %[[V0ALL:.*]] = xf.cache_append %[[V0]][%[[POS]]]
+// CHECK:         %[[A:.*]] = xf.attention %{{.*}}, %[[K0ALL]], %[[V0ALL]] mask_kind none scale 5.000000e-01 :
+// CHECK:         %[[K1ALL:.*]] = xf.cache_append %[[K1]][%[[POS]]], %[[A]]
+// CHECK:         %[[V1ALL:.*]] = xf.cache_append %[[V1]][%[[POS]]], %[[A]]
+// CHECK:         xf.attention %[[A]], %[[K1ALL]], %[[V1ALL]] mask_kind none scale 5.000000e-01 :
+// With max-seq=32 the window-16 layer is below capacity too, so it gets a ring of 16.
+// CAP:         func.func @prefill(%{{.*}}: tensor<?x?xi64>, %{{.*}}: !xf.kv_cache<ring, 2, 4, 4, f32>
+// CAP-SAME:        !xf.kv_cache<ring, 2, 16, 4, f32> {xf.cache_slot = 2 : i64}, %{{.*}}: !xf.kv_cache<ring, 2, 16, 4, f32> {xf.cache_slot = 3 : i64})
+// CAP:         func.func @decode(
+// CAP-SAME:        !xf.kv_cache<ring, 2, 16, 4, f32> {xf.cache_slot = 2 : i64}, %{{.*}}: !xf.kv_cache<ring, 2, 16, 4, f32> {xf.cache_slot = 3 : i64})
+module attributes {xf.model = {kind = "decoder", vocab_size = 11 : i64, hidden_size = 8 : i64, max_seq = 16 : i64}} {
+  func.func @forward(%ids: tensor<?x?xi64>) -> tensor<?x?x8xf32> {
+    %wte = xf.param "wte" from "wte.weight" : tensor<11x8xf32>
+    %x = xf.embedding %wte[%ids] : tensor<11x8xf32>, tensor<?x?xi64> -> tensor<?x?x8xf32>
+    %x1 = xf.reshape %x : tensor<?x?x8xf32> -> tensor<?x?x2x4xf32>
+    %x2 = xf.transpose %x1 [0, 2, 1, 3] : tensor<?x?x2x4xf32> -> tensor<?x2x?x4xf32>
+    %a = xf.attention %x2, %x2, %x2 mask_kind sliding_window scale 5.000000e-01 {window = 4 : i64}
+        : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+    %b = xf.attention %a, %a, %a mask_kind sliding_window scale 5.000000e-01 {window = 16 : i64}
+        : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+    %b1 = xf.transpose %b [0, 2, 1, 3] : tensor<?x2x?x4xf32> -> tensor<?x?x2x4xf32>
+    %b2 = xf.reshape %b1 : tensor<?x?x2x4xf32> -> tensor<?x?x8xf32>
+    return %b2 : tensor<?x?x8xf32>
+  }
+}
+
+// -----
+
+// Encoder-decoder: @forward(ids, dec) becomes @encode (cross-attention k/v into caches at 0, no results), @prefill and @decode (self caches appended, cross k/v read back up to enc_len); slots are self first, then cross, in every entry point.
+// CHECK-LABEL: func.func @encode(
+// CHECK-SAME:      %[[IDS:[^:]*]]: tensor<?x?xi64>, %[[CK:[^:]*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {xf.cache_slot = 2 : i64}, %[[CV:[^:]*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {xf.cache_slot = 3 : i64}) {
+// CHECK-NOT:     mask_kind causal
+// CHECK:         %[[ENC:.*]] = xf.attention {{.*}} mask_kind none
+// CHECK:         %[[EV:.*]] = xf.scale %[[ENC]] by 2.000000e+00
+// CHECK-NOT:     mask_kind causal
+// CHECK:         %[[C0:.*]] = arith.constant 0 : index
+// CHECK:         xf.cache_append %[[CK]][%[[C0]]], %[[ENC]]
+// CHECK:         xf.cache_append %[[CV]][%[[C0]]], %[[EV]]
+// CHECK-NEXT:    return{{$}}
+// CHECK-LABEL: func.func @prefill(
+// CHECK-SAME:      %[[DEC:[^:]*]]: tensor<?x?xi64>, %[[LEN:[^:]*]]: index,
+// CHECK-SAME:      %[[SK:[^:]*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {xf.cache_slot = 0 : i64}, %[[SV:[^:]*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {xf.cache_slot = 1 : i64},
+// CHECK-SAME:      %[[CK:[^:]*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {xf.cache_slot = 2 : i64}, %[[CV:[^:]*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {xf.cache_slot = 3 : i64}) -> tensor<?x?x11xf32>
+// CHECK:         %[[C0:.*]] = arith.constant 0 : index
+// CHECK:         xf.embedding %{{.*}}[%[[DEC]]]
+// CHECK:         xf.cache_append %[[SK]][%[[C0]]]
+// CHECK:         xf.cache_append %[[SV]][%[[C0]]]
+// CHECK:         %[[S:.*]] = xf.attention {{.*}} mask_kind causal
+// CHECK:         %[[RK:.*]] = xf.cache_read %[[CK]][%[[LEN]]]
+// CHECK:         %[[RV:.*]] = xf.cache_read %[[CV]][%[[LEN]]]
+// CHECK:         xf.attention %[[S]], %[[RK]], %[[RV]] mask_kind none
+// CHECK-LABEL: func.func @decode(
+// CHECK-SAME:      %[[TOK:[^:]*]]: tensor<?x1xi64>, %[[POS:[^:]*]]: index, %[[LEN:[^:]*]]: index,
+// CHECK-SAME:      %[[SK:[^:]*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {xf.cache_slot = 0 : i64}, %[[SV:[^:]*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {xf.cache_slot = 1 : i64},
+// CHECK-SAME:      %[[CK:[^:]*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {xf.cache_slot = 2 : i64}, %[[CV:[^:]*]]: !xf.kv_cache<contiguous, 2, 16, 4, f32> {xf.cache_slot = 3 : i64}) -> tensor<?x?x11xf32>
+// CHECK:         xf.embedding %{{.*}}[%[[TOK]]]
+// CHECK:         %[[SKALL:.*]] = xf.cache_append %[[SK]][%[[POS]]]
+// CHECK:         %[[SVALL:.*]] = xf.cache_append %[[SV]][%[[POS]]]
+// CHECK:         %[[S:.*]] = xf.attention %{{.*}}, %[[SKALL]], %[[SVALL]] mask_kind none
+// CHECK:         %[[RK:.*]] = xf.cache_read %[[CK]][%[[LEN]]]
+// CHECK:         %[[RV:.*]] = xf.cache_read %[[CV]][%[[LEN]]]
+// CHECK:         xf.attention %[[S]], %[[RK]], %[[RV]] mask_kind none
+// CHECK-NOT:     func.func @forward
+module attributes {xf.model = {kind = "encoder-decoder", vocab_size = 11 : i64, hidden_size = 8 : i64, max_seq = 16 : i64, decoder_start_token_id = 0 : i64}} {
+  func.func @forward(%ids: tensor<?x?xi64>, %dec: tensor<?x?xi64>) -> tensor<?x?x11xf32> {
+    %wte = xf.param "shared" from "shared.weight" : tensor<11x8xf32>
+    %e = xf.embedding %wte[%ids] : tensor<11x8xf32>, tensor<?x?xi64> -> tensor<?x?x8xf32>
+    %e1 = xf.reshape %e : tensor<?x?x8xf32> -> tensor<?x?x2x4xf32>
+    %e2 = xf.transpose %e1 [0, 2, 1, 3] : tensor<?x?x2x4xf32> -> tensor<?x2x?x4xf32>
+    %enc = xf.attention %e2, %e2, %e2 mask_kind none scale 5.000000e-01
+        : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+    %ev = xf.scale %enc by 2.000000e+00 : tensor<?x2x?x4xf32>
+    %d = xf.embedding %wte[%dec] : tensor<11x8xf32>, tensor<?x?xi64> -> tensor<?x?x8xf32>
+    %d1 = xf.reshape %d : tensor<?x?x8xf32> -> tensor<?x?x2x4xf32>
+    %d2 = xf.transpose %d1 [0, 2, 1, 3] : tensor<?x?x2x4xf32> -> tensor<?x2x?x4xf32>
+    %s = xf.attention %d2, %d2, %d2 mask_kind causal scale 5.000000e-01
+        : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+    %c = xf.attention %s, %enc, %ev mask_kind none scale 5.000000e-01
+        : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+    %c1 = xf.transpose %c [0, 2, 1, 3] : tensor<?x2x?x4xf32> -> tensor<?x?x2x4xf32>
+    %c2 = xf.reshape %c1 : tensor<?x?x2x4xf32> -> tensor<?x?x8xf32>
+    %logits = xf.linear %c2, %wte {transpose_w} : tensor<?x?x8xf32>, tensor<11x8xf32> -> tensor<?x?x11xf32>
+    return %logits : tensor<?x?x11xf32>
+  }
+}

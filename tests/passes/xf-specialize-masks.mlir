@@ -73,3 +73,18 @@ func.func @no_mask(%q: tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32> {
       : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
   return %o : tensor<?x2x?x4xf32>
 }
+
+// -----
+
+// A sliding_window_mask operand becomes mask_kind sliding_window with its window; the mask tensor is erased.
+// CHECK-LABEL: func.func @sliding_window(
+// CHECK-SAME:      %[[IDS:.*]]: tensor<?x?xi64>, %[[Q:.*]]: tensor<?x2x?x4xf32>, %[[K:.*]]: tensor<?x2x?x4xf32>, %[[V:.*]]: tensor<?x2x?x4xf32>)
+// CHECK-NOT:     xf.sliding_window_mask
+// CHECK:         %[[O:.*]] = xf.attention %[[Q]], %[[K]], %[[V]] mask_kind sliding_window scale 5.000000e-01 {window = 4 : i64} :
+// CHECK-NEXT:    return %[[O]]
+func.func @sliding_window(%ids: tensor<?x?xi64>, %q: tensor<?x2x?x4xf32>, %k: tensor<?x2x?x4xf32>, %v: tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32> {
+  %m = xf.sliding_window_mask %ids window 4 : tensor<?x?xi64> -> tensor<?x?xf32>
+  %o = xf.attention %q, %k, %v mask(%m : tensor<?x?xf32>) mask_kind none scale 5.000000e-01
+      : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+  return %o : tensor<?x2x?x4xf32>
+}
