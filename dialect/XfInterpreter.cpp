@@ -265,8 +265,13 @@ private:
               float acc = 0;
               for (int64_t r = 0; r < k; ++r)
                 acc += x.f32[i * k + r] * (tw ? w.f32[j * k + r] : w.f32[r * n + j]);
+              unsigned next = 2;
               if (l.getBias())
-                acc += in[2].tensor.f32[j];
+                acc += in[next++].tensor.f32[j];
+              if (auto act = l.getActivation())
+                acc = activate(*act, acc);
+              if (l.getResidual())
+                acc += in[next].tensor.f32[i * n + j];
               out.f32[i * n + j] = acc;
             }
           return one(std::move(out));
@@ -338,13 +343,13 @@ private:
         .Case([&](ReluOp) {
           HostTensor out = in[0].tensor;
           for (float &x : out.f32)
-            x = std::max(x, 0.0f);
+            x = activate("relu", x);
           return one(std::move(out));
         })
         .Case([&](SiluOp) {
           HostTensor out = in[0].tensor;
           for (float &x : out.f32)
-            x = x / (1.0f + std::exp(-x));
+            x = activate("silu", x);
           return one(std::move(out));
         })
         .Case([&](RopeOp r) {
@@ -421,12 +426,8 @@ private:
         .Case([&](GeluOp g) {
           HostTensor out = in[0].tensor;
           bool tanhApprox = g.getApproximate() == "tanh";
-          for (float &x : out.f32) {
-            if (tanhApprox)
-              x = 0.5f * x * (1.0f + std::tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
-            else
-              x = 0.5f * x * (1.0f + std::erf(x * 0.7071067811865476f));
-          }
+          for (float &x : out.f32)
+            x = activate(tanhApprox ? "gelu_tanh" : "gelu", x);
           return one(std::move(out));
         })
         .Case([&](ReshapeOp r) {
@@ -543,6 +544,16 @@ private:
                      << o->getName() << "'",
                  failure();
         });
+  }
+
+  static float activate(StringRef kind, float x) {
+    if (kind == "gelu_tanh")
+      return 0.5f * x * (1.0f + std::tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
+    if (kind == "gelu")
+      return 0.5f * x * (1.0f + std::erf(x * 0.7071067811865476f));
+    if (kind == "silu")
+      return x / (1.0f + std::exp(-x));
+    return std::max(x, 0.0f); // relu
   }
 
   static void softmaxRow(float *x, int64_t d) {

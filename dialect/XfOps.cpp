@@ -145,10 +145,18 @@ LogicalResult LinearOp::verify() {
     return failure();
   if (Value b = getBias()) {
     RankedTensorType bt;
-    if (failed(requireRanked(*this, b, "bias", bt, 0, 1)))
+    if (failed(requireRanked(*this, b, "bias", bt, 0, 1)) ||
+        failed(requireDim(*this, "bias length", bt.getDimSize(0), n)))
       return failure();
-    return requireDim(*this, "bias length", bt.getDimSize(0), n);
   }
+  if (Value r = getResidual())
+    if (r.getType() != getType())
+      return emitOpError("residual type ") << r.getType() << " must equal the result type "
+                                           << getType();
+  if (auto act = getActivation())
+    if (*act != "gelu_tanh" && *act != "gelu" && *act != "silu" && *act != "relu")
+      return emitOpError("activation must be gelu_tanh, gelu, silu or relu, got \"")
+             << *act << "\"";
   return success();
 }
 

@@ -99,24 +99,35 @@ def Xf_EmbeddingOp : Xf_Op<"embedding", [Pure]> {
 // Linear algebra
 //===----------------------------------------------------------------------===//
 
-def Xf_LinearOp : Xf_Op<"linear", [Pure]> {
-  let summary = "x @ w (+ bias) over the last dimension";
+def Xf_LinearOp : Xf_Op<"linear", [Pure, AttrSizedOperandSegments]> {
+  let summary = "x @ w (+ bias), then an optional activation and residual";
   let description = [{
     `x` is [..., K]; `w` is [K, N], or [N, K] with `transpose_w` (the layout of
-    torch.nn.Linear and of a tied lm_head). The optional `bias` is [N].
+    torch.nn.Linear and of a tied lm_head). The optional `bias` is [N]. The
+    epilogue, filled by epilogue fusion, applies `activation` (gelu_tanh,
+    gelu, silu or relu) and then adds `residual` (the result's shape):
+    `result = act(x @ w + bias) + residual`, all inside the GEMM kernel.
 
     ```mlir
     %y = xf.linear %x, %w : tensor<?x?x64xf32>, tensor<64x192xf32> -> tensor<?x?x192xf32>
     %l = xf.linear %h, %wte {transpose_w} : tensor<?x?x64xf32>, tensor<101x64xf32> -> tensor<?x?x101xf32>
+    %f = xf.linear %h, %w bias %b {activation = "gelu_tanh"}
+        : tensor<?x?x64xf32>, tensor<64x256xf32>, tensor<256xf32> -> tensor<?x?x256xf32>
     ```
   }];
   let arguments = (ins Xf_F32Tensor:$x, Xf_F32Tensor:$w,
-                       Optional<Xf_F32Tensor>:$bias, UnitAttr:$transpose_w);
+                       Optional<Xf_F32Tensor>:$bias, Optional<Xf_F32Tensor>:$residual,
+                       UnitAttr:$transpose_w, OptionalAttr<StrAttr>:$activation);
   let results = (outs Xf_F32Tensor:$result);
   let assemblyFormat = [{
-    $x `,` $w (`bias` $bias^)? attr-dict `:` type($x) `,` type($w) (`,` type($bias)^)? `->` type($result)
+    $x `,` $w (`bias` $bias^)? (`residual` $residual^)? attr-dict `:` type($x) `,` type($w)
+    (`,` type($bias)^)? (`,` `residual` type($residual)^)? `->` type($result)
   }];
   let hasVerifier = 1;
+  let builders = [OpBuilder<(ins "Type":$result, "Value":$x, "Value":$w, "Value":$bias,
+                                 "UnitAttr":$transpose_w), [{
+    build($_builder, $_state, result, x, w, bias, Value(), transpose_w, StringAttr());
+  }]>];
 }
 
 def Xf_MatmulOp : Xf_Op<"matmul", [Pure]> {

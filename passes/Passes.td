@@ -30,6 +30,25 @@ def FuseAttention : Pass<"xf-fuse-attention", "ModuleOp"> {
   ];
 }
 
+def FuseEpilogues : Pass<"xf-fuse-epilogues", "ModuleOp"> {
+  let summary = "Fold bias adds, activations and residual adds into their GEMM";
+  let description = [{
+    Rewrites, in this order as they apply: `add(linear(x, w), bias [N])` into
+    the linear's bias; `gelu/silu/relu(linear(...))` into its `activation`;
+    and `add(linear(...), r)` (either operand order, r of the result's shape)
+    into its `residual`, so the GEMM kernel writes `act(x w + b) + r` in one
+    pass over the output. The linear's output must have no other user (a
+    remark says so when it has), and an epilogue is only added in that order
+    (a bias after an activation is left alone).
+  }];
+  let dependentDialects = ["::mlir::xf::XfDialect"];
+  let statistics = [
+    Statistic<"numBias", "bias-fused", "Bias adds folded into GEMMs">,
+    Statistic<"numActivation", "activations-fused", "Activations folded into GEMMs">,
+    Statistic<"numResidual", "residuals-fused", "Residual adds folded into GEMMs">
+  ];
+}
+
 //===----------------------------------------------------------------------===//
 // Masks
 //===----------------------------------------------------------------------===//

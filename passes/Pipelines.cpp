@@ -5,6 +5,7 @@
 //   fuse-attention    matmul/scale/mask-add/softmax/matmul -> xf.attention,
 //                     mask kept as an operand;
 //   specialize-masks  known mask tensors -> mask attributes (no [seq, seq]);
+//   fuse-epilogues    bias add, activation, residual add -> the GEMM's epilogue;
 //   kv-cache          decoder forward -> prefill + decode with typed caches;
 //   outline-kernels   each compute op -> a kernel function;
 //   dedup-kernels     identical kernels (identical layers) merged.
@@ -33,6 +34,8 @@ std::vector<PipelineStage> mlir::xf::getPipelineStages(const PipelineOptions &op
                         pm.addPass(createSpecializeMasks());
                         pm.addPass(createCanonicalizerPass());
                       }});
+    stages.push_back({"fuse-epilogues", "bias, activation, residual -> GEMM epilogues",
+                      [](OpPassManager &pm) { pm.addPass(createFuseEpilogues()); }});
     int64_t maxSeq = options.maxSeq;
     stages.push_back({"kv-cache", "decoder forward -> prefill + decode with KV-caches",
                       [maxSeq](OpPassManager &pm) {

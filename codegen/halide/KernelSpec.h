@@ -19,7 +19,9 @@ namespace xf::codegen {
 
 enum class KernelKind {
   Embedding,  // (table [V, D], ids [..]) -> [.., D]
-  Linear,     // (x [.., K], w [K, N] | [N, K] (transposed), bias? [N]) -> [.., N]
+  Linear,     // (x [.., K], w [K, N] | [N, K] (transposed), bias? [N], residual? [.., N])
+              // -> [.., N]; ints: has bias, has residual, activation (0 none,
+              // 1 gelu_tanh, 2 gelu, 3 silu, 4 relu)
   Matmul,     // (a [.., M, K], b [.., K, N]) -> [.., M, N]
   Add,        // (lhs, rhs suffix-broadcast) -> lhs shape
   Mul,        // (lhs, rhs suffix-broadcast) -> lhs shape

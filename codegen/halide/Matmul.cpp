@@ -46,9 +46,33 @@ Func emitLinear(const KernelSpec &s, Inputs &in) {
   Func acc("linear_acc"), out("linear");
   acc(v) = 0.0f;
   acc(v) += x(xi) * wv;
+  // Epilogue: act(acc + bias) + residual, while the tile is in registers.
   Expr result = acc(v);
-  if (in.size() > 2)
-    result += in[2](v[0]);
+  int next = 2;
+  bool hasBias = s.ints.size() > 0 ? s.ints[0] != 0 : in.size() > 2;
+  bool hasResidual = s.ints.size() > 1 && s.ints[1] != 0;
+  int activation = s.ints.size() > 2 ? (int)s.ints[2] : 0;
+  if (hasBias)
+    result += in[next++](v[0]);
+  switch (activation) {
+  case 1: // gelu_tanh
+    result = 0.5f * result *
+             (1.0f + tanh(0.7978845608028654f * (result + 0.044715f * result * result * result)));
+    break;
+  case 2: // gelu (erf)
+    result = 0.5f * result * (1.0f + erf(result * 0.7071067811865476f));
+    break;
+  case 3: // silu
+    result = result / (1.0f + exp(-result));
+    break;
+  case 4: // relu
+    result = max(result, 0.0f);
+    break;
+  default:
+    break;
+  }
+  if (hasResidual)
+    result += in[next](v);
   out(v) = result;
   if (r >= 2)
     scheduleGemm(out, acc, v, k.x);

@@ -7,6 +7,7 @@
 
 #include "codegen/host/KernelSpecs.h"
 
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -46,6 +47,15 @@ FailureOr<KernelSpec> mlir::xf::buildKernelSpec(func::FuncOp kernel) {
                 .Case([&](LinearOp o) {
                   s.kind = KernelKind::Linear;
                   s.flag = o.getTransposeW();
+                  int64_t act = 0;
+                  if (auto a = o.getActivation())
+                    act = llvm::StringSwitch<int64_t>(*a)
+                              .Case("gelu_tanh", 1)
+                              .Case("gelu", 2)
+                              .Case("silu", 3)
+                              .Case("relu", 4)
+                              .Default(0);
+                  s.ints = {o.getBias() ? 1 : 0, o.getResidual() ? 1 : 0, act};
                   return true;
                 })
                 .Case([&](MatmulOp) { return s.kind = KernelKind::Matmul, true; })

@@ -21,9 +21,8 @@
 // CHECK:       func.func private @[[CAUSAL:attention[_0-9]*]](
 // CHECK-SAME:      attributes {xf.kernel}
 // CHECK-NEXT:    xf.attention %{{.*}}, %{{.*}}, %{{.*}} mask_kind causal scale 5.000000e-01
-// CHECK:       func.func private @[[GELU:gelu[_0-9]*]](
-// CHECK-SAME:      attributes {xf.kernel}
-// CHECK-NEXT:    xf.gelu %{{.*}} approximate "tanh"
+// CHECK:       func.func private @[[GELU:linear[_0-9]*]]({{.*}}) -> tensor<?x?x32xf32> attributes {xf.kernel}
+// CHECK-NEXT:    xf.linear %{{.*}}, %{{.*}} bias %{{.*}} {activation = "gelu_tanh"}
 // CHECK:       func.func private @[[HEAD:linear[_0-9]*]]({{.*}}) -> tensor<?x?x11xf32> attributes {xf.kernel}
 // CHECK-NEXT:    xf.linear %{{.*}}, %{{.*}} {transpose_w} : tensor<?x?x8xf32>, tensor<11x8xf32> -> tensor<?x?x11xf32>
 
