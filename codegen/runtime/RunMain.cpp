@@ -14,6 +14,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -158,6 +159,9 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--output", output, "write float32 .npy logits [batch, L, vocab]");
   app.add_option("--weights", weights, "checkpoint to load instead of the compiled-in one");
+  bool stats = false;
+  app.add_flag("--stats", stats, "print memory (weights, KV-cache, peak activations) and time "
+                                 "on stderr");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp &e) {
@@ -221,8 +225,14 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
                   std::to_string(desc.maxSeq));
   }
 
+  auto start = std::chrono::steady_clock::now();
   Context ctx;
   ctx.params = loadParams(desc, weights.empty() ? desc.checkpoint : weights);
+  int64_t weightBytes = MemoryCounters::live(), cacheBytes = 0;
+  for (const CacheDesc &c : desc.caches)
+    cacheBytes += c.heads * c.capacity * c.headDim * (int64_t)sizeof(float);
+  MemoryCounters::resetPeak();
+  auto loaded = std::chrono::steady_clock::now();
   Runner runner(desc, entries, ctx);
 
   // Rows of the output: the prompt (decoder ids for encoder-decoder models).
@@ -261,6 +271,19 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
       generated.push_back(runner.generate(rows[s], logits, n));
   }
 
+  if (stats) {
+    auto ms = [](auto a, auto b) {
+      return std::chrono::duration<double, std::milli>(b - a).count();
+    };
+    auto done = std::chrono::steady_clock::now();
+    auto mib = [](int64_t bytes) { return (double)bytes / (1024.0 * 1024.0); };
+    int64_t activations = MemoryCounters::peak() - weightBytes - (desc.caches.empty() ? 0 : cacheBytes);
+    std::fprintf(stderr,
+                 "stats: weights %.2f MiB, KV-cache %.2f MiB per sequence, peak activations "
+                 "%.2f MiB; load %.1f ms, run %.1f ms\n",
+                 mib(weightBytes), mib(cacheBytes), mib(std::max<int64_t>(activations, 0)),
+                 ms(start, loaded), ms(loaded, done));
+  }
   if (!output.empty()) {
     std::string err;
     if (!writeNpyF32(output, {(int64_t)batch.size(), (int64_t)longest, v}, logitsOut.data(), err))

@@ -113,6 +113,14 @@ struct Entries {
   DecodeFn decode = nullptr;   // one token at a position
 };
 
+/// Bytes of tensor memory live now and at most so far (every Tensor the
+/// runtime allocates: weights, caches and activations).
+struct MemoryCounters {
+  static int64_t live();
+  static int64_t peak();
+  static void resetPeak();
+};
+
 /// Positions offset, offset+1, ... for ids [B, S].
 Tensor positionIds(const Tensor &ids, int64_t offset);
 /// Writes `update` [B, H, S, D] into `cache` at [position, position + S) and

@@ -10,6 +10,7 @@
 
 #include "frontend/readers/Checkpoint.h"
 
+#include <atomic>
 #include <cstring>
 
 namespace xfrt {
@@ -37,6 +38,20 @@ std::string shapeStr(const std::vector<int64_t> &s) {
 
 int64_t Tensor::numel() const { return product(shape_); }
 
+namespace {
+std::atomic<int64_t> liveBytes{0}, peakBytes{0};
+void countAllocation(int64_t bytes) {
+  int64_t now = liveBytes += bytes;
+  int64_t peak = peakBytes.load();
+  while (now > peak && !peakBytes.compare_exchange_weak(peak, now)) {
+  }
+}
+} // namespace
+
+int64_t MemoryCounters::live() { return liveBytes.load(); }
+int64_t MemoryCounters::peak() { return peakBytes.load(); }
+void MemoryCounters::resetPeak() { peakBytes.store(liveBytes.load()); }
+
 Tensor Tensor::allocate(std::vector<int64_t> shape, bool isInt) {
   for (int64_t d : shape)
     if (d < 0)
@@ -47,7 +62,11 @@ Tensor Tensor::allocate(std::vector<int64_t> shape, bool isInt) {
   if (!p)
     throw Error("out of memory allocating " + std::to_string(bytes) + " bytes");
   Tensor t;
-  t.storage_ = std::shared_ptr<void>(p, std::free);
+  countAllocation((int64_t)bytes);
+  t.storage_ = std::shared_ptr<void>(p, [bytes](void *q) {
+    liveBytes -= (int64_t)bytes;
+    std::free(q);
+  });
   t.data_ = p;
   t.isInt_ = isInt;
   t.strides_ = contiguousStrides(shape);
