@@ -189,15 +189,9 @@ OwningOpRef<ModuleOp> mlir::xf::buildBert(MLIRContext &context, const nlohmann::
     cfg.fail("position_embedding_type '" + posType + "' is not supported (supported: absolute)");
     return nullptr;
   }
-  int64_t maxSeq = c.positions;
-  if (options.maxSeq > 0) {
-    if (options.maxSeq > c.positions) {
-      error = "--max-seq " + std::to_string(options.maxSeq) +
-              " exceeds the model's max_position_embeddings " + std::to_string(c.positions);
-      return nullptr;
-    }
-    maxSeq = options.maxSeq;
-  }
+  int64_t maxSeq;
+  if (!cfg.maxSequence(options.maxSeq, c.positions, "max_position_embeddings", maxSeq))
+    return nullptr;
   BertBuilder builder(context, checkpoint, error, c);
   return builder.build(maxSeq);
 }

@@ -97,6 +97,22 @@ struct ConfigReader {
     out = it->get<std::string>();
     return true;
   }
+  /// The compiled maximum sequence length: `requested` (--max-seq) when
+  /// positive, which must not exceed the model's `positions` (named by
+  /// `field`), else `positions`.
+  bool maxSequence(int64_t requested, int64_t positions, const char *field, int64_t &out) {
+    out = positions;
+    if (requested <= 0)
+      return true;
+    if (requested > positions) {
+      error = "--max-seq " + std::to_string(requested) + " exceeds the model's " + field + " " +
+              std::to_string(positions);
+      return false;
+    }
+    out = requested;
+    return true;
+  }
+
   /// Fails if `key` is present and not null: a feature xfc does not support.
   bool mustBeNull(const char *key) {
     auto it = config.find(key);

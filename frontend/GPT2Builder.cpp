@@ -207,14 +207,8 @@ OwningOpRef<ModuleOp> mlir::xf::buildGPT2(MLIRContext &context, const json &conf
   std::vector<int64_t> eos;
   if (!cfg.tokenIds("eos_token_id", eos))
     return nullptr;
-  int64_t maxSeq = g.positions;
-  if (options.maxSeq > 0) {
-    if (options.maxSeq > g.positions) {
-      error = "--max-seq " + std::to_string(options.maxSeq) + " exceeds the model's n_positions " +
-              std::to_string(g.positions);
-      return nullptr;
-    }
-    maxSeq = options.maxSeq;
-  }
+  int64_t maxSeq;
+  if (!cfg.maxSequence(options.maxSeq, g.positions, "n_positions", maxSeq))
+    return nullptr;
   return g.build(eos, maxSeq);
 }

@@ -260,15 +260,9 @@ OwningOpRef<ModuleOp> mlir::xf::buildLlama(MLIRContext &context, const std::stri
   std::vector<int64_t> eos;
   if (!cfg.tokenIds("eos_token_id", eos))
     return nullptr;
-  int64_t maxSeq = c.positions;
-  if (options.maxSeq > 0) {
-    if (options.maxSeq > c.positions) {
-      error = "--max-seq " + std::to_string(options.maxSeq) +
-              " exceeds the model's max_position_embeddings " + std::to_string(c.positions);
-      return nullptr;
-    }
-    maxSeq = options.maxSeq;
-  }
+  int64_t maxSeq;
+  if (!cfg.maxSequence(options.maxSeq, c.positions, "max_position_embeddings", maxSeq))
+    return nullptr;
   LlamaBuilder builder(context, checkpoint, error, c);
   return builder.build(modelType, eos, maxSeq);
 }

@@ -69,6 +69,9 @@ cl::opt<bool> listPipeline("list-pipeline", cl::desc("Print the pipeline's stage
                            cl::sub(compileCmd), cl::sub(buildCmd));
 cl::opt<bool> remarks("remarks", cl::desc("Show the passes' remarks (why a fusion did not fire)"),
                       cl::sub(compileCmd), cl::sub(buildCmd));
+cl::list<std::string> disabledStages(
+    "disable-stage", cl::desc("Skip these optimisation stages (names from --list-pipeline)"),
+    cl::CommaSeparated, cl::sub(compileCmd), cl::sub(buildCmd));
 cl::opt<bool> verbose("v", cl::desc("Progress on stderr"), cl::sub(compileCmd),
                       cl::sub(buildCmd));
 
@@ -177,6 +180,11 @@ int compileModule(ModuleOp module, MLIRContext &ctx, const std::string &weights)
     return fail(error);
   unsigned n = 1;
   for (const auto &stage : mlir::xf::getPipelineStages(opts)) {
+    if (llvm::is_contained(disabledStages, stage.name)) {
+      if (verbose)
+        llvm::errs() << "xfc: stage " << stage.name << " disabled\n";
+      continue;
+    }
     PassManager pm(&ctx);
     stage.addPasses(pm);
     if (verbose)
@@ -236,6 +244,19 @@ int main(int argc, char **argv) {
     return fail("missing -o <output>", kExitUsage);
   if (maxSeq < 0)
     return fail("--max-seq must be positive", kExitUsage);
+  {
+    mlir::xf::PipelineOptions opts;
+    opts.optimize = !noOpt;
+    auto stages = mlir::xf::getPipelineStages(opts);
+    for (const std::string &name : disabledStages) {
+      bool known = llvm::any_of(stages, [&](const auto &s) { return s.name == name; });
+      if (!known)
+        return fail("--disable-stage: no stage named '" + name + "' (see --list-pipeline)",
+                    kExitUsage);
+      if (name == "outline-kernels" || name == "dedup-kernels")
+        return fail("--disable-stage: code generation needs stage '" + name + "'", kExitUsage);
+    }
+  }
   if (emitKind != "exe") {
     if (emitKind == "lib")
       return fail("--emit=lib is not available yet (only --emit=exe)");

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Benchmark of what the passes buy (a benchmark, not a test; numbers vary on a
+# shared machine): a GPT-2-small-shaped model (12 layers, hidden 768, 12 heads,
+# vocab 50257) with random weights, prefill of 512 tokens, built three ways:
+#   optimised            the default pipeline (causal mask as loop bounds);
+#   generic-mask         attention fused but the [seq, seq] mask kept as a
+#                        tensor (--disable-stage specialize-masks,kv-cache);
+#   no-opt               no fusion at all (--no-opt).
+# Prints the best of N runs of each (from the executable's --stats) and the
+# peak activation memory. Usage: tools/bench-passes.sh [RUNS] (default 3).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${XFC_BUILD_DIR:-$ROOT/build}
+RUNS=${1:-3}
+WORK=${XFC_BENCH_DIR:-$BUILD/bench-passes}
+mkdir -p "$WORK"
+if [ ! -f "$WORK/gpt2-small/model.safetensors" ]; then
+  echo "== writing a random GPT-2-small checkpoint" >&2
+  /usr/bin/python3 "$ROOT/tests/e2e/make_gpt2.py" --out "$WORK/gpt2-small" --layers 12 \
+      --embd 768 --heads 12 --vocab 50257 --positions 1024 --seed 1 >&2
+fi
+IDS=$(/usr/bin/python3 -c "import random; random.seed(0); print(','.join(str(random.randrange(50257)) for _ in range(512)))")
+
+declare -A FLAGS=([optimised]="" [generic-mask]="--disable-stage specialize-masks,kv-cache" [no-opt]="--no-opt")
+echo "| build | prefill 512 (ms, best of $RUNS) | peak activations (MiB) |"
+echo "| --- | --- | --- |"
+for name in optimised generic-mask no-opt; do
+  exe="$WORK/$name.exe"
+  # shellcheck disable=SC2086
+  "$BUILD/bin/xfc" build "$WORK/gpt2-small" -o "$exe" ${FLAGS[$name]} >&2
+  best=""
+  peak=""
+  for _ in $(seq "$RUNS"); do
+    line=$("$exe" --input-ids "$IDS" --stats 2>&1 >/dev/null | grep '^stats:')
+    run=$(echo "$line" | sed -E 's/.*run ([0-9.]+) ms.*/\1/')
+    peak=$(echo "$line" | sed -E 's/.*peak activations ([0-9.]+) MiB.*/\1/')
+    if [ -z "$best" ] || awk "BEGIN{exit !($run < $best)}"; then best=$run; fi
+  done
+  echo "| $name | $best | $peak |"
+done
