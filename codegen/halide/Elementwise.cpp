@@ -34,7 +34,7 @@ Func emitElementwise(const KernelSpec &s, Inputs &in) {
     break;
   case KernelKind::Gelu:
     if (s.flag) // HF gelu_new
-      result = 0.5f * x * (1.0f + tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
+      result = geluTanh(x);
     else
       result = 0.5f * x * (1.0f + erf(x * 0.7071067811865476f));
     break;

@@ -35,6 +35,15 @@ void scheduleRowwise(Halide::Func out, const std::vector<Halide::Var> &v, int ve
 
 using Inputs = std::vector<Halide::ImageParam>;
 
+/// HF's gelu_new, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), with tanh
+/// written through exp (1 - 2 / (exp(2y) + 1)) so it vectorises: Halide 14's
+/// tanh is a scalar libm call per element.
+inline Halide::Expr geluTanh(Halide::Expr x) {
+  Halide::Expr y = 0.7978845608028654f * (x + 0.044715f * x * x * x);
+  Halide::Expr t = 1.0f - 2.0f / (Halide::exp(2.0f * y) + 1.0f);
+  return 0.5f * x * (1.0f + t);
+}
+
 Halide::Func emitEmbedding(const KernelSpec &s, Inputs &in);
 Halide::Func emitLinear(const KernelSpec &s, Inputs &in);
 Halide::Func emitMatmul(const KernelSpec &s, Inputs &in);

@@ -16,17 +16,26 @@ namespace xf::codegen {
 
 namespace {
 
-/// out(v) = acc(v): tile (columns v[0], rows v[1]) and block the accumulator.
-void scheduleGemm(Func out, Func acc, const std::vector<Var> &v, RVar k) {
+/// out(v) = acc(v): tile (columns v[0], rows v[1]) and block the accumulator
+/// in registers: 32 columns (2 vectors of 16) x 8 rows, the reduction
+/// outermost inside the tile. When the column count `n` is static and at
+/// least a tile, column tiles shift inwards (no guards in the inner loop);
+/// rows are guarded so one-row (decode) calls work.
+void scheduleGemm(Func out, Func acc, const std::vector<Var> &v, RVar k, int64_t n) {
   Var no("no"), ni("ni"), mo("mo"), mi("mi"), t("t"), vo("vo"), vi("vi");
-  out.tile(v[0], v[1], no, mo, ni, mi, 32, 4, TailStrategy::GuardWithIf)
-      .fuse(no, mo, t)
+  const int cols = 32, rows = 8;
+  bool exactColumns = n >= cols;
+  TailStrategy colTail = exactColumns ? TailStrategy::ShiftInwards : TailStrategy::GuardWithIf;
+  out.split(v[0], no, ni, cols, colTail)
+      .split(v[1], mo, mi, rows, TailStrategy::GuardWithIf)
+      .reorder(ni, mi, mo, no) // row tiles innermost: a column block of w stays in cache
+      .fuse(mo, no, t)
       .parallel(t)
-      .vectorize(ni, 16, TailStrategy::GuardWithIf);
+      .vectorize(ni, 16, exactColumns ? TailStrategy::RoundUp : TailStrategy::GuardWithIf);
   acc.compute_at(out, t).vectorize(v[0], 16, TailStrategy::GuardWithIf);
   acc.update()
       .reorder(v[0], v[1], k)
-      .split(v[0], vo, vi, 16, TailStrategy::GuardWithIf)
+      .split(v[0], vo, vi, 16, exactColumns ? TailStrategy::RoundUp : TailStrategy::GuardWithIf)
       .vectorize(vi)
       .unroll(vo)
       .unroll(v[1]);
@@ -56,8 +65,7 @@ Func emitLinear(const KernelSpec &s, Inputs &in) {
     result += in[next++](v[0]);
   switch (activation) {
   case 1: // gelu_tanh
-    result = 0.5f * result *
-             (1.0f + tanh(0.7978845608028654f * (result + 0.044715f * result * result * result)));
+    result = geluTanh(result);
     break;
   case 2: // gelu (erf)
     result = 0.5f * result * (1.0f + erf(result * 0.7071067811865476f));
@@ -75,7 +83,7 @@ Func emitLinear(const KernelSpec &s, Inputs &in) {
     result += in[next](v);
   out(v) = result;
   if (r >= 2)
-    scheduleGemm(out, acc, v, k.x);
+    scheduleGemm(out, acc, v, k.x, s.output.shape.back());
   return out;
 }
 
@@ -91,7 +99,7 @@ Func emitMatmul(const KernelSpec &s, Inputs &in) {
   acc(v) = 0.0f;
   acc(v) += a(ai) * b(bi);
   out(v) = acc(v);
-  scheduleGemm(out, acc, v, k.x);
+  scheduleGemm(out, acc, v, k.x, s.output.shape.back());
   return out;
 }
 
