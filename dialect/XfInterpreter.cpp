@@ -163,11 +163,24 @@ private:
   Results eval(Operation &op, ArrayRef<RtValue> in) {
     return llvm::TypeSwitch<Operation *, Results>(&op)
         .Case([&](ParamOp p) -> Results {
-          auto t = params(p.getName(), p.getKey(), cast<RankedTensorType>(p.getType()),
-                          p.getLoc());
-          if (failed(t))
+          auto type = cast<RankedTensorType>(p.getType());
+          if (!p.getTransposed()) {
+            auto t = params(p.getName(), p.getKey(), type, p.getLoc());
+            if (failed(t))
+              return failure();
+            return one(std::move(*t));
+          }
+          // The checkpoint holds the [b, a] tensor; the result is [a, b].
+          int64_t a = type.getDimSize(0), b = type.getDimSize(1);
+          auto stored = params(p.getName(), p.getKey(),
+                               RankedTensorType::get({b, a}, type.getElementType()), p.getLoc());
+          if (failed(stored))
             return failure();
-          return one(std::move(*t));
+          HostTensor out = HostTensor::zerosF32({a, b});
+          for (int64_t i = 0; i < b; ++i)
+            for (int64_t j = 0; j < a; ++j)
+              out.f32[j * b + i] = stored->f32[i * a + j];
+          return one(std::move(out));
         })
         .Case([&](ParamStackOp p) -> Results {
           auto type = cast<RankedTensorType>(p.getType());

@@ -58,6 +58,8 @@ LogicalResult ParamOp::verify() {
     return emitOpError("parameter '") << getName() << "' must have a static shape";
   if (getKey().empty())
     return emitOpError("parameter '") << getName() << "' has an empty key";
+  if (getTransposed() && t.getRank() != 2)
+    return emitOpError("a transposed parameter must be 2-D, got rank ") << t.getRank();
   return success();
 }
 

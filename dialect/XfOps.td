@@ -28,13 +28,16 @@ def Xf_ParamOp : Xf_Op<"param", [Pure]> {
   let description = [{
     Declares a weight by its canonical `name`, its static type and the `key`
     of the tensor in the checkpoint. The executable maps the checkpoint at
-    start-up and converts the stored dtype (F32, F16, BF16) to f32 once.
+    start-up and converts the stored dtype (F32, F16, BF16) to f32 once. With
+    `transposed` (a 2-D weight) the result is the checkpoint tensor
+    transposed, also done once at load (weight packing).
 
     ```mlir
     %wte = xf.param "wte" from "transformer.wte.weight" : tensor<101x64xf32>
+    %wt = xf.param "lm_head" from "lm_head.weight" {transposed} : tensor<64x101xf32>
     ```
   }];
-  let arguments = (ins StrAttr:$name, StrAttr:$key);
+  let arguments = (ins StrAttr:$name, StrAttr:$key, UnitAttr:$transposed);
   let results = (outs Xf_F32Tensor:$result);
   let assemblyFormat = "$name `from` $key attr-dict `:` type($result)";
   let hasVerifier = 1;

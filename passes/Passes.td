@@ -49,6 +49,22 @@ def FuseEpilogues : Pass<"xf-fuse-epilogues", "ModuleOp"> {
   ];
 }
 
+def PackWeights : Pass<"xf-pack-weights", "ModuleOp"> {
+  let summary = "Store transposed GEMM weights in the layout the kernel streams";
+  let description = [{
+    A linear with `transpose_w` reads its [N, K] weight (torch.nn.Linear's
+    layout, a tied lm_head) across rows; the GEMM kernel vectorises over N.
+    When that weight is a parameter, the linear instead reads the same
+    parameter declared `transposed` ([K, N], transposed once at load) and
+    loses `transpose_w`. A parameter also used elsewhere (a tied embedding)
+    keeps its original declaration for those uses.
+  }];
+  let dependentDialects = ["::mlir::xf::XfDialect"];
+  let statistics = [
+    Statistic<"numPacked", "weights-packed", "GEMM weights stored transposed">
+  ];
+}
+
 //===----------------------------------------------------------------------===//
 // Masks
 //===----------------------------------------------------------------------===//

@@ -6,6 +6,7 @@
 //                     mask kept as an operand;
 //   specialize-masks  known mask tensors -> mask attributes (no [seq, seq]);
 //   fuse-epilogues    bias add, activation, residual add -> the GEMM's epilogue;
+//   pack-weights      [out, in] GEMM weights transposed once at load;
 //   kv-cache          decoder forward -> prefill + decode with typed caches;
 //   outline-kernels   each compute op -> a kernel function;
 //   dedup-kernels     identical kernels (identical layers) merged.
@@ -36,6 +37,8 @@ std::vector<PipelineStage> mlir::xf::getPipelineStages(const PipelineOptions &op
                       }});
     stages.push_back({"fuse-epilogues", "bias, activation, residual -> GEMM epilogues",
                       [](OpPassManager &pm) { pm.addPass(createFuseEpilogues()); }});
+    stages.push_back({"pack-weights", "transposed GEMM weights stored [in, out] at load",
+                      [](OpPassManager &pm) { pm.addPass(createPackWeights()); }});
     int64_t maxSeq = options.maxSeq;
     stages.push_back({"kv-cache", "decoder forward -> prefill + decode with KV-caches",
                       [maxSeq](OpPassManager &pm) {

@@ -99,9 +99,10 @@ public:
        << cppString(options.weights.empty() ? info->checkpoint : options.weights) << ",\n    {\n";
     for (auto &p : params) {
       std::vector<std::string> keys;
-      for (const std::string &k : p.first)
+      for (const std::string &k : p.keys)
         keys.push_back(cppString(k));
-      os << "        {{" << join(keys) << "}, {" << join(p.second) << "}},\n";
+      os << "        {{" << join(keys) << "}, {" << join(p.shape) << "}"
+         << (p.transposed ? ", true" : "") << "},\n";
     }
     os << "    },\n    {\n";
     for (auto &c : caches) {
@@ -138,13 +139,18 @@ public:
 private:
   ModuleOp module;
   const HostOptions &options;
-  /// Each parameter's checkpoint keys (one, or several stacked) and shape.
-  std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> params;
+  /// Each parameter's checkpoint keys (one, or several stacked), shape and
+  /// whether it is loaded transposed.
+  struct Param {
+    std::vector<std::string> keys, shape;
+    bool transposed;
+  };
+  std::vector<Param> params;
   llvm::StringMap<unsigned> paramIndex;
   SmallVector<KVCacheType> caches;
 
-  unsigned paramSlot(std::vector<std::string> keys, Type type) {
-    std::string id;
+  unsigned paramSlot(std::vector<std::string> keys, Type type, bool transposed = false) {
+    std::string id = transposed ? "T\n" : "\n";
     for (const std::string &k : keys)
       id += k + "\n";
     auto [it, inserted] = paramIndex.try_emplace(id, params.size());
@@ -152,7 +158,7 @@ private:
       std::vector<std::string> shape;
       for (int64_t d : cast<RankedTensorType>(type).getShape())
         shape.push_back(std::to_string(d));
-      params.emplace_back(std::move(keys), shape);
+      params.push_back({std::move(keys), shape, transposed});
     }
     return it->second;
   }
@@ -216,7 +222,8 @@ private:
     auto name = [&](Value v) { return names.lookup(v); };
     if (auto p = dyn_cast<ParamOp>(op)) {
       os << "  xfrt::Tensor " << fresh(p) << " = ctx.param("
-         << paramSlot({p.getKey().str()}, p.getType()) << "); // " << p.getName() << "\n";
+         << paramSlot({p.getKey().str()}, p.getType(), p.getTransposed()) << "); // "
+         << p.getName() << (p.getTransposed() ? " (transposed)" : "") << "\n";
       return success();
     }
     if (auto p = dyn_cast<ParamStackOp>(op)) {

@@ -65,9 +65,12 @@ private:
 
 /// A parameter: one checkpoint tensor, or several of the same shape stacked
 /// along a new leading dimension (then `shape` includes that dimension).
+/// `transposed`: a 2-D tensor stored [b, a] in the checkpoint, loaded as
+/// `shape` = [a, b].
 struct ParamDesc {
   std::vector<const char *> keys;
   std::vector<int64_t> shape;
+  bool transposed = false;
 };
 struct CacheDesc {
   int64_t heads, capacity, headDim;

@@ -10,6 +10,7 @@
 
 #include "frontend/readers/Checkpoint.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 
@@ -166,6 +167,8 @@ std::vector<Tensor> loadParams(const ModelDesc &desc, const std::string &path) {
     std::vector<int64_t> partShape = p.shape;
     if (stacked)
       partShape.erase(partShape.begin());
+    if (p.transposed)
+      std::reverse(partShape.begin(), partShape.end());
     Tensor t = Tensor::f32(p.shape);
     int64_t partSize = t.numel() / (int64_t)p.keys.size();
     for (size_t i = 0; i < p.keys.size(); ++i) {
@@ -180,6 +183,14 @@ std::vector<Tensor> loadParams(const ModelDesc &desc, const std::string &path) {
                     shapeStr(partShape));
       if (!ckpt->readAsF32(key, t.f32data() + i * partSize, err))
         throw Error("cannot load weights: " + err);
+    }
+    if (p.transposed) { // [b, a] as stored -> [a, b], once
+      int64_t a = p.shape[0], b = p.shape[1];
+      Tensor packed = Tensor::f32(p.shape);
+      for (int64_t i = 0; i < b; ++i)
+        for (int64_t j = 0; j < a; ++j)
+          packed.f32data()[j * b + i] = t.f32data()[i * a + j];
+      t = packed;
     }
     out.push_back(std::move(t));
   }

@@ -1,0 +1,51 @@
+// RUN: xf-opt %s --split-input-file --xf-pack-weights | FileCheck %s
+
+// A torch.nn.Linear weight ([out, in]) is declared transposed and the linear
+// reads it without transpose_w.
+// CHECK-LABEL: func.func @linear_weight
+// CHECK: %[[W:.*]] = xf.param "q.weight" from "q.weight" {transposed} : tensor<8x4xf32>
+// CHECK-NOT: xf.param "q.weight" from "q.weight" :
+// CHECK: xf.linear %{{.*}}, %[[W]] : tensor<?x?x8xf32>, tensor<8x4xf32> -> tensor<?x?x4xf32>
+func.func @linear_weight(%x: tensor<?x?x8xf32>) -> tensor<?x?x4xf32> {
+  %w = xf.param "q.weight" from "q.weight" : tensor<4x8xf32>
+  %y = xf.linear %x, %w {transpose_w} : tensor<?x?x8xf32>, tensor<4x8xf32> -> tensor<?x?x4xf32>
+  return %y : tensor<?x?x4xf32>
+}
+
+// -----
+
+// A tied embedding keeps its declaration for the gather; the lm_head reads a
+// transposed copy.
+// CHECK-LABEL: func.func @tied
+// CHECK: %[[E:.*]] = xf.param "wte" from "wte" : tensor<11x8xf32>
+// CHECK: %[[T:.*]] = xf.param "wte" from "wte" {transposed} : tensor<8x11xf32>
+// CHECK: xf.embedding %[[E]]
+// CHECK: xf.linear %{{.*}}, %[[T]] : tensor<?x?x8xf32>, tensor<8x11xf32>
+func.func @tied(%ids: tensor<?x?xi64>) -> tensor<?x?x11xf32> {
+  %wte = xf.param "wte" from "wte" : tensor<11x8xf32>
+  %x = xf.embedding %wte[%ids] : tensor<11x8xf32>, tensor<?x?xi64> -> tensor<?x?x8xf32>
+  %y = xf.linear %x, %wte {transpose_w} : tensor<?x?x8xf32>, tensor<11x8xf32> -> tensor<?x?x11xf32>
+  return %y : tensor<?x?x11xf32>
+}
+
+// -----
+
+// Negative: a weight that is not a parameter cannot be packed at load.
+// CHECK-LABEL: func.func @computed_weight
+// CHECK: xf.linear %{{.*}}, %{{.*}} {transpose_w}
+func.func @computed_weight(%x: tensor<?x?x8xf32>, %w: tensor<4x8xf32>) -> tensor<?x?x4xf32> {
+  %y = xf.linear %x, %w {transpose_w} : tensor<?x?x8xf32>, tensor<4x8xf32> -> tensor<?x?x4xf32>
+  return %y : tensor<?x?x4xf32>
+}
+
+// -----
+
+// Negative: a [in, out] weight (GPT-2's Conv1D) is already in the kernel's layout.
+// CHECK-LABEL: func.func @conv1d_weight
+// CHECK: xf.param "c_attn.weight" from "c_attn.weight" : tensor<8x24xf32>
+// CHECK-NOT: transposed
+func.func @conv1d_weight(%x: tensor<?x?x8xf32>) -> tensor<?x?x24xf32> {
+  %w = xf.param "c_attn.weight" from "c_attn.weight" : tensor<8x24xf32>
+  %y = xf.linear %x, %w : tensor<?x?x8xf32>, tensor<8x24xf32> -> tensor<?x?x24xf32>
+  return %y : tensor<?x?x24xf32>
+}
