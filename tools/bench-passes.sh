@@ -7,7 +7,10 @@
 #                        tensor (--disable-stage specialize-masks,kv-cache);
 #   no-opt               no fusion at all (--no-opt).
 # Prints the best of N runs of each (from the executable's --stats) and the
-# peak activation memory. Usage: tools/bench-passes.sh [RUNS] (default 3).
+# peak activation memory; then, from Halide-profiled builds (--target
+# host-profile), the time spent in the attention kernels at 512 and 1024
+# tokens with the causal mask as loop bounds vs as a tensor.
+# Usage: tools/bench-passes.sh [RUNS] (default 3).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${XFC_BUILD_DIR:-$ROOT/build}
@@ -37,4 +40,22 @@ for name in optimised generic-mask no-opt; do
     if [ -z "$best" ] || awk "BEGIN{exit !($run < $best)}"; then best=$run; fi
   done
   echo "| $name | $best | $peak |"
+done
+
+echo
+echo "| attention kernels (Halide profiler, ms per prefill) | 512 tokens | 1024 tokens |"
+echo "| --- | --- | --- |"
+for name in optimised generic-mask; do
+  exe="$WORK/$name-profile.exe"
+  # shellcheck disable=SC2086
+  "$BUILD/bin/xfc" build "$WORK/gpt2-small" -o "$exe" --target host-profile ${FLAGS[$name]} >&2
+  row="| $name |"
+  for n in 512 1024; do
+    ids=$(/usr/bin/python3 -c "import random; random.seed(0); print(','.join(str(random.randrange(50257)) for _ in range($n)))")
+    # Halide's profiler reports on stdout.
+    ms=$("$exe" --input-ids "$ids" 2>/dev/null |
+         awk '/^xfk_attention/ {getline; sum += $3} END {printf "%.1f", sum}')
+    row="$row $ms |"
+  done
+  echo "$row"
 done
