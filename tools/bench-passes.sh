@@ -52,8 +52,8 @@ for name in optimised generic-mask; do
   row="| $name |"
   for n in 512 1024; do
     ids=$(/usr/bin/python3 -c "import random; random.seed(0); print(','.join(str(random.randrange(50257)) for _ in range($n)))")
-    # Halide's profiler reports on stdout.
-    ms=$("$exe" --input-ids "$ids" 2>/dev/null |
+    # Halide's profiler reports through halide_print, which the runtime sends to stderr.
+    ms=$("$exe" --input-ids "$ids" 2>&1 >/dev/null |
          awk '/^xfk_attention/ {getline; sum += $3} END {printf "%.1f", sum}')
     row="$row $ms |"
   done

@@ -307,6 +307,9 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
 } // namespace
 
 int runMain(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
+  // Everything the Halide runtime prints (its errors, the profiler's report
+  // of a --target host-profile build) goes to stderr: stdout is for the JSON.
+  halide_set_custom_print([](void *, const char *text) { std::fputs(text, stderr); });
   try {
     return run(argc, argv, desc, entries);
   } catch (const Error &e) {
