@@ -8,6 +8,7 @@
 #include "frontend/readers/Gguf.h"
 
 #include "frontend/readers/HalfFloat.h"
+#include "frontend/readers/ReaderSupport.h"
 
 #include <nlohmann/json.hpp>
 
@@ -19,10 +20,6 @@
 #include <cstring>
 #include <limits>
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
               "the GGUF reader copies little-endian data directly");
@@ -90,34 +87,6 @@ uint64_t fixedSize(uint32_t t) {
 
 std::string typeName(uint32_t t) {
   return knownValueType(t) ? kValueTypeNames[t] : "type " + std::to_string(t);
-}
-
-// Quotes a name taken from the file for an error message: control bytes are
-// escaped and very long names are cut (at a UTF-8 character boundary).
-std::string quoteName(std::string_view s) {
-  constexpr size_t kMax = 120;
-  std::string r = "'";
-  size_t n = s.size() > kMax ? kMax : s.size();
-  while (n > 0 && n < s.size() && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80)
-    --n;
-  for (size_t i = 0; i < n; ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c == 0x7F || c == '\\') {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02X", c);
-      r += buf;
-    } else {
-      r += static_cast<char>(c);
-    }
-  }
-  if (n < s.size())
-    r += "...";
-  return r + "'";
-}
-
-std::string systemError(const char *prefix) {
-  int e = errno;
-  return prefix + std::string(std::strerror(e));
 }
 
 std::string dimsText(const std::vector<uint64_t> &dims) {
@@ -458,25 +427,8 @@ std::unique_ptr<GgufFile> GgufFile::open(const std::string &path, std::string &e
     std::unique_ptr<GgufFile> f(new GgufFile());
     f->path_ = path;
     std::string why;
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0)
-      why = systemError("cannot open: ");
-    else if (::fstat(fd, &st) != 0)
-      why = systemError("cannot stat: ");
-    else if (S_ISDIR(st.st_mode))
-      why = "is a directory, not a GGUF file";
-    else if (!S_ISREG(st.st_mode))
-      why = "is not a regular file";
-    else if (st.st_size > 0) {
-      void *m = ::mmap(nullptr, size_t(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
-      if (m == MAP_FAILED)
-        why = systemError("cannot map into memory: ");
-      else
-        f->map_ = static_cast<const uint8_t *>(m), f->size_ = size_t(st.st_size), f->owned_ = true;
-    }
-    if (fd >= 0)
-      ::close(fd);
+    if (mapFile(path, "GGUF", f->map_, f->size_, why))
+      f->owned_ = f->map_ != nullptr;
     static const uint8_t kEmpty[1] = {0};
     if (!f->map_)
       f->map_ = kEmpty;
@@ -492,8 +444,8 @@ std::unique_ptr<GgufFile> GgufFile::open(const std::string &path, std::string &e
 }
 
 GgufFile::~GgufFile() {
-  if (owned_ && map_)
-    ::munmap(const_cast<uint8_t *>(map_), size_);
+  if (owned_)
+    unmapFile(map_, size_);
 }
 
 // ---------------------------------------------------------------------------
@@ -842,6 +794,20 @@ bool ggufUnpermuteRows(float *data, uint64_t rows, uint64_t cols, uint64_t nHead
   }
 }
 
+namespace {
+// Only llama-architecture files map onto Hugging Face LLaMA names and config.
+bool checkLlamaArchitecture(const GgufFile &f, std::string &why) {
+  std::string arch;
+  if (!f.findMeta("general.architecture"))
+    why = "missing metadata 'general.architecture'";
+  else if (!f.getString("general.architecture", arch))
+    why = "metadata 'general.architecture' is not a string";
+  else if (arch != "llama")
+    why = "GGUF architecture " + quoteName(arch) + " is not supported (supported: llama)";
+  return why.empty();
+}
+} // namespace
+
 bool llamaHfView(const GgufFile &f, std::vector<GgufHfTensor> &out, std::string &err) {
   try {
     const std::string where = f.path().empty() ? std::string("GGUF file") : f.path();
@@ -849,13 +815,9 @@ bool llamaHfView(const GgufFile &f, std::vector<GgufHfTensor> &out, std::string 
       err = where + ": " + msg;
       return false;
     };
-    std::string arch;
-    if (!f.findMeta("general.architecture"))
-      return fail("missing metadata 'general.architecture'");
-    if (!f.getString("general.architecture", arch))
-      return fail("metadata 'general.architecture' is not a string");
-    if (arch != "llama")
-      return fail("GGUF architecture " + quoteName(arch) + " is not supported (supported: llama)");
+    std::string why;
+    if (!checkLlamaArchitecture(f, why))
+      return fail(why);
     // Head counts, needed only to undo the Q/K permutation.
     uint64_t nHead = 0, nKv = 0;
     const GgufValue *hv = f.findMeta("llama.attention.head_count");
@@ -947,13 +909,9 @@ bool ggufLlamaConfig(const GgufFile &f, json &config, std::string &err) {
       err = where + ": " + msg;
       return false;
     };
-    std::string arch;
-    if (!f.findMeta("general.architecture"))
-      return fail("missing metadata 'general.architecture'");
-    if (!f.getString("general.architecture", arch))
-      return fail("metadata 'general.architecture' is not a string");
-    if (arch != "llama")
-      return fail("GGUF architecture " + quoteName(arch) + " is not supported (supported: llama)");
+    std::string why;
+    if (!checkLlamaArchitecture(f, why))
+      return fail(why);
 
     // A positive count (<= 2^31, as the importer accepts); absent: dflt, or an error if none.
     auto count = [&](const std::string &key, uint64_t &out, uint64_t dflt = 0) {

@@ -7,6 +7,7 @@
 #include "frontend/readers/Safetensors.h"
 
 #include "frontend/readers/HalfFloat.h"
+#include "frontend/readers/ReaderSupport.h"
 
 #include <nlohmann/json.hpp>
 
@@ -17,10 +18,6 @@
 #include <limits>
 #include <tuple>
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
               "the safetensors reader copies little-endian data directly");
@@ -44,35 +41,6 @@ constexpr DTypeEntry kDTypes[] = {
     {DType::I16, "I16", 2},   {DType::I8, "I8", 1},   {DType::U8, "U8", 1},
     {DType::BOOL, "BOOL", 1},
 };
-
-// Quotes a name taken from the file for an error message: control bytes are
-// escaped and very long names are cut (at a UTF-8 character boundary).
-std::string quoteName(std::string_view s) {
-  constexpr size_t kMax = 120;
-  std::string r = "'";
-  size_t n = s.size() > kMax ? kMax : s.size();
-  while (n > 0 && n < s.size() && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80)
-    --n; // do not split a multi-byte character
-  for (size_t i = 0; i < n; ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c == 0x7F || c == '\\') {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02X", c);
-      r += buf;
-    } else {
-      r += static_cast<char>(c);
-    }
-  }
-  if (n < s.size())
-    r += "...";
-  return r + "'";
-}
-
-// "<prefix><strerror(errno)>", reading errno before anything can change it.
-std::string systemError(const char *prefix) {
-  int e = errno;
-  return prefix + std::string(std::strerror(e));
-}
 
 std::string shapeText(const std::vector<int64_t> &shape) {
   std::string r = "[";
@@ -289,27 +257,8 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string &path, 
     std::unique_ptr<SafetensorsFile> f(new SafetensorsFile());
     f->path_ = path;
     std::string why; // set on failure
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0)
-      why = systemError("cannot open: ");
-    else if (::fstat(fd, &st) != 0)
-      why = systemError("cannot stat: ");
-    else if (S_ISDIR(st.st_mode))
-      why = "is a directory, not a safetensors file";
-    else if (!S_ISREG(st.st_mode))
-      why = "is not a regular file";
-    else if (st.st_size > 0) {
-      void *m = ::mmap(nullptr, size_t(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
-      if (m == MAP_FAILED)
-        why = systemError("cannot map into memory: ");
-      else
-        f->map_ = static_cast<const uint8_t *>(m), f->mapSize_ = size_t(st.st_size);
-    }
-    if (fd >= 0)
-      ::close(fd); // a mapping stays valid after its descriptor is closed
     static const uint8_t kEmpty[1] = {0};
-    if (!why.empty() || !parseSafetensors(f->map_ ? f->map_ : kEmpty, f->mapSize_, f->tensors_,
+    if (!mapFile(path, "safetensors", f->map_, f->mapSize_, why) || !parseSafetensors(f->map_ ? f->map_ : kEmpty, f->mapSize_, f->tensors_,
                                           f->dataStart_, why)) {
       err = path + ": " + why;
       return nullptr;
@@ -323,10 +272,7 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string &path, 
   }
 }
 
-SafetensorsFile::~SafetensorsFile() {
-  if (map_)
-    ::munmap(const_cast<uint8_t *>(map_), mapSize_);
-}
+SafetensorsFile::~SafetensorsFile() { unmapFile(map_, mapSize_); }
 
 const TensorInfo *SafetensorsFile::find(std::string_view name) const {
   auto it = index_.find(name);
