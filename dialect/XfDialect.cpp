@@ -88,6 +88,12 @@ LogicalResult XfDialect::verifyOperationAttribute(Operation *op,
   }
   if (attr.getName() == kKernelAttrName)
     return success();
+  if (attr.getName() == kBufferAttrName) {
+    auto n = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!n || n.getInt() < 0 || !isa<func::CallOp>(op) || op->getNumResults() != 1)
+      return op->emitError("xf.buffer must be a non-negative integer on a call with one result");
+    return success();
+  }
   return op->emitError("unknown xf attribute '") << attr.getName().getValue() << "'";
 }
 

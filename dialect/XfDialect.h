@@ -35,6 +35,9 @@ constexpr llvm::StringLiteral kModelAttrName = "xf.model";
 constexpr llvm::StringLiteral kCacheSlotAttrName = "xf.cache_slot";
 /// Marks a function made by kernel outlining.
 constexpr llvm::StringLiteral kKernelAttrName = "xf.kernel";
+/// On a kernel call in an entry point: the activation buffer its result is
+/// written to (memory planning); calls without it allocate their result.
+constexpr llvm::StringLiteral kBufferAttrName = "xf.buffer";
 
 /// The model facts the runtime needs, read from `xf.model`.
 struct ModelInfo {

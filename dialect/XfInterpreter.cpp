@@ -97,6 +97,41 @@ std::vector<int64_t> stridesOf(const std::vector<int64_t> &shape) {
   return s;
 }
 
+/// Checks a memory plan (xf.buffer on kernel calls) as the program runs: a
+/// value read after its buffer was given to another value is an error, so a
+/// plan that reuses memory too early fails here, not only in an executable.
+class BufferTracker {
+public:
+  LogicalResult checkReads(Operation &op) {
+    for (Value v : op.getOperands()) {
+      auto it = bufferOf.find(v);
+      if (it == bufferOf.end())
+        continue;
+      auto [buffer, owner] = it->second;
+      if (holder.lookup(buffer) != owner)
+        return op.emitError("interpreter: memory plan: an operand is read after its buffer ")
+                   << buffer << " was reused",
+               failure();
+    }
+    return success();
+  }
+  void recordWrites(Operation &op) {
+    if (auto buffer = op.getAttrOfType<IntegerAttr>(kBufferAttrName)) {
+      holder[buffer.getInt()] = op.getResult(0);
+      bufferOf[op.getResult(0)] = {buffer.getInt(), op.getResult(0)};
+    } else if (auto reshape = dyn_cast<ReshapeOp>(op)) {
+      if (auto it = bufferOf.find(reshape.getInput()); it != bufferOf.end())
+        bufferOf[reshape.getResult()] = it->second;
+    }
+  }
+
+private:
+  /// Per buffer, the value written to it last; per planned value, its buffer
+  /// and the value whose write it shows (itself, or what it is a view of).
+  llvm::DenseMap<int64_t, Value> holder;
+  llvm::DenseMap<Value, std::pair<int64_t, Value>> bufferOf;
+};
+
 class Evaluator {
 public:
   explicit Evaluator(const ParamProvider &params) : params(params) {}
@@ -112,7 +147,10 @@ public:
     llvm::DenseMap<Value, RtValue> env;
     for (auto [arg, v] : llvm::zip(body.getArguments(), args))
       env[arg] = v;
+    BufferTracker buffers;
     for (Operation &op : body) {
+      if (failed(buffers.checkReads(op)))
+        return failure();
       if (auto ret = dyn_cast<func::ReturnOp>(op)) { // may return nothing (encode)
         std::vector<RtValue> out;
         for (Value v : ret.getOperands())
@@ -132,6 +170,7 @@ public:
           return failure();
         env[r] = std::move(v);
       }
+      buffers.recordWrites(op);
     }
     return func.emitError("interpreter: missing return"), failure();
   }

@@ -116,6 +116,8 @@ def Xf_LinearOp : Xf_Op<"linear", [Pure, AttrSizedOperandSegments]> {
     %l = xf.linear %h, %wte {transpose_w} : tensor<?x?x64xf32>, tensor<101x64xf32> -> tensor<?x?x101xf32>
     %f = xf.linear %h, %w bias %b {activation = "gelu_tanh"}
         : tensor<?x?x64xf32>, tensor<64x256xf32>, tensor<256xf32> -> tensor<?x?x256xf32>
+    %o = xf.linear %a, %wo residual %h
+        : tensor<?x?x64xf32>, tensor<64x64xf32> residual tensor<?x?x64xf32> -> tensor<?x?x64xf32>
     ```
   }];
   let arguments = (ins Xf_F32Tensor:$x, Xf_F32Tensor:$w,
@@ -124,7 +126,7 @@ def Xf_LinearOp : Xf_Op<"linear", [Pure, AttrSizedOperandSegments]> {
   let results = (outs Xf_F32Tensor:$result);
   let assemblyFormat = [{
     $x `,` $w (`bias` $bias^)? (`residual` $residual^)? attr-dict `:` type($x) `,` type($w)
-    (`,` type($bias)^)? (`,` `residual` type($residual)^)? `->` type($result)
+    (`,` type($bias)^)? (`residual` type($residual)^)? `->` type($result)
   }];
   let hasVerifier = 1;
   let builders = [OpBuilder<(ins "Type":$result, "Value":$x, "Value":$w, "Value":$bias,

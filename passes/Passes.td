@@ -141,4 +141,26 @@ def DedupKernels : Pass<"xf-dedup-kernels", "ModuleOp"> {
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// Memory
+//===----------------------------------------------------------------------===//
+
+def PlanMemory : Pass<"xf-plan-memory", "ModuleOp"> {
+  let summary = "Number the activation buffers of each entry point by liveness";
+  let description = [{
+    Runs after outlining. Each kernel call's result in an entry point gets
+    `xf.buffer = N`: a buffer is reused once the value it held has had its
+    last use, and a pointwise kernel (a GEMM's residual epilogue, an
+    activation, a scale, an elementwise add or mul) writes its result in place
+    over an operand whose last use it is, when no other operand reads the same
+    buffer. Returned values and their views get no buffer (they outlive the
+    call). The runtime keeps one growable allocation per buffer number, shared
+    by the entry points and reused across calls.
+  }];
+  let statistics = [
+    Statistic<"numBuffers", "buffers", "Activation buffers planned">,
+    Statistic<"numInPlace", "in-place", "Kernel results written over an operand">
+  ];
+}
+
 #endif // XF_PASSES_PASSES_TD

@@ -9,8 +9,11 @@
 //   pack-weights      [out, in] GEMM weights transposed once at load;
 //   kv-cache          decoder forward -> prefill + decode with typed caches;
 //   outline-kernels   each compute op -> a kernel function;
-//   dedup-kernels     identical kernels (identical layers) merged.
-// --no-opt keeps only the last two, which code generation needs.
+//   dedup-kernels     identical kernels (identical layers) merged;
+//   plan-memory       activation buffers numbered by liveness, in place where
+//                     a pointwise kernel's operand dies.
+// --no-opt keeps only outline-kernels and dedup-kernels, which code
+// generation needs (every value then gets its own allocation).
 //
 //===----------------------------------------------------------------------===//
 
@@ -51,6 +54,9 @@ std::vector<PipelineStage> mlir::xf::getPipelineStages(const PipelineOptions &op
                     [](OpPassManager &pm) { pm.addPass(createOutlineKernels()); }});
   stages.push_back({"dedup-kernels", "identical kernels merged",
                     [](OpPassManager &pm) { pm.addPass(createDedupKernels()); }});
+  if (options.optimize)
+    stages.push_back({"plan-memory", "activation buffers reused by liveness, in place",
+                      [](OpPassManager &pm) { pm.addPass(createPlanMemory()); }});
   return stages;
 }
 

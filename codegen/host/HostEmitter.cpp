@@ -1,8 +1,9 @@
 //===- HostEmitter.cpp - entry points to host C++ ---------------*- C++ -*-===//
 //
-// Each SSA value becomes a local xfrt::Tensor; each kernel call allocates its
-// result from shape expressions and calls the kernel's Halide entry; a value
-// is released right after its last use. Parameters are loaded once by the
+// Each SSA value becomes a local xfrt::Tensor; each kernel call takes its
+// result from the arena buffer xf-plan-memory gave it (or, unplanned,
+// allocates it) with shape expressions and calls the kernel's Halide entry; a
+// value is released right after its last use. Parameters are loaded once by the
 // runtime and indexed here; caches are the entry's cache arguments.
 //
 //===----------------------------------------------------------------------===//
@@ -148,6 +149,8 @@ private:
   std::vector<Param> params;
   llvm::StringMap<unsigned> paramIndex;
   SmallVector<KVCacheType> caches;
+  /// The arena buffer of each planned value (kernel results and their views).
+  llvm::DenseMap<Value, int64_t> bufferOf;
 
   unsigned paramSlot(std::vector<std::string> keys, Type type, bool transposed = false) {
     std::string id = transposed ? "T\n" : "\n";
@@ -250,6 +253,8 @@ private:
         dims.push_back(t.isDynamicDim(i) ? name(r.getInput()) + ".dim(" + std::to_string(i) + ")"
                                          : std::to_string(t.getDimSize(i)));
       std::string in = name(r.getInput());
+      if (auto it = bufferOf.find(r.getInput()); it != bufferOf.end())
+        bufferOf[r.getResult()] = it->second;
       os << "  xfrt::Tensor " << fresh(r) << " = " << in << ".reshaped({" << join(dims)
          << "});\n";
       return success();
@@ -272,7 +277,21 @@ private:
       if (failed(shape))
         return failure();
       std::string out = fresh(call.getResult(0));
-      os << "  xfrt::Tensor " << out << " = xfrt::Tensor::f32({" << join(*shape) << "});\n";
+      if (auto buffer = call->getAttrOfType<IntegerAttr>(kBufferAttrName)) {
+        // Planned: the result lives in an arena buffer, over an operand in
+        // that buffer when the plan writes it in place.
+        int64_t slot = buffer.getInt();
+        bufferOf[call.getResult(0)] = slot;
+        std::string over;
+        for (Value v : call.getOperands())
+          if (auto it = bufferOf.find(v); it != bufferOf.end() && it->second == slot)
+            over = name(v);
+        os << "  xfrt::Tensor " << out << " = ctx.arena."
+           << (over.empty() ? "f32(" : "f32InPlace(") << slot << ", {" << join(*shape) << "}"
+           << (over.empty() ? "" : ", " + over) << ");\n";
+      } else {
+        os << "  xfrt::Tensor " << out << " = xfrt::Tensor::f32({" << join(*shape) << "});\n";
+      }
       std::string sym = kernelSymbol(kernel);
       os << "  xfrt::checkKernel(" << sym << "(";
       for (const std::string &n : in)

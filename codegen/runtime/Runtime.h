@@ -38,6 +38,9 @@ public:
   Tensor reshaped(std::vector<int64_t> shape) const;
   /// [0, len) along `axis` (a strided view).
   Tensor prefix(int axis, int64_t len) const;
+  /// The first elements of a contiguous tensor, viewed as `shape` (which
+  /// must not hold more elements than this tensor).
+  Tensor front(std::vector<int64_t> shape) const;
 
   int rank() const { return (int)shape_.size(); }
   int64_t dim(int i) const { return shape_.at(i); }
@@ -90,10 +93,30 @@ struct ModelDesc {
   int64_t decoderStartTokenId = -1; // encoder-decoder models
 };
 
-/// State one entry-point call sees: the loaded weights and the caches.
+/// The activation buffers planned by xf-plan-memory: buffer i holds one live
+/// value at a time, grows to the largest value it is given, and is reused by
+/// every entry point and every call (nothing is allocated per kernel call).
+class Arena {
+public:
+  /// An f32 tensor of `shape` in buffer `index`, growing the buffer if needed
+  /// (its old contents are dead by the plan).
+  Tensor f32(int index, std::vector<int64_t> shape);
+  /// The same, for a kernel that writes its result over `operand`, which
+  /// lives in that buffer and has the result's size.
+  Tensor f32InPlace(int index, std::vector<int64_t> shape, const Tensor &operand);
+  int64_t bytes() const;
+  size_t count() const { return buffers_.size(); }
+
+private:
+  std::vector<Tensor> buffers_;
+};
+
+/// State one entry-point call sees: the loaded weights, the caches and the
+/// activation buffers.
 struct Context {
   std::vector<Tensor> params;
   std::vector<Tensor> caches;
+  Arena arena;
   const Tensor &param(int index) { return params.at(index); }
   Tensor &cache(int index) { return caches.at(index); }
 };

@@ -105,6 +105,46 @@ Tensor Tensor::prefix(int axis, int64_t len) const {
   return t;
 }
 
+Tensor Tensor::front(std::vector<int64_t> shape) const {
+  if (strides_ != contiguousStrides(shape_) || product(shape) > numel())
+    throw Error("internal: view " + shapeStr(shape) + " of " + shapeStr(shape_));
+  Tensor t;
+  t.storage_ = storage_;
+  t.data_ = data_;
+  t.isInt_ = isInt_;
+  t.strides_ = contiguousStrides(shape);
+  t.shape_ = std::move(shape);
+  return t;
+}
+
+Tensor Arena::f32(int index, std::vector<int64_t> shape) {
+  if (index < 0)
+    throw Error("internal: negative buffer number");
+  if ((size_t)index >= buffers_.size())
+    buffers_.resize(index + 1);
+  Tensor &b = buffers_[index];
+  if (b.empty() || b.numel() < product(shape)) {
+    b = Tensor(); // the old storage is dead: free it before growing
+    b = Tensor::f32({product(shape)});
+  }
+  return b.front(std::move(shape));
+}
+
+Tensor Arena::f32InPlace(int index, std::vector<int64_t> shape, const Tensor &operand) {
+  if ((size_t)index >= buffers_.size() || buffers_[index].f32data() != operand.f32data() ||
+      operand.numel() != product(shape))
+    throw Error("internal: in-place result " + shapeStr(shape) + " does not fit its operand " +
+                shapeStr(operand.shape()) + " in buffer " + std::to_string(index));
+  return buffers_[index].front(std::move(shape));
+}
+
+int64_t Arena::bytes() const {
+  int64_t n = 0;
+  for (const Tensor &b : buffers_)
+    n += b.numel() * (int64_t)sizeof(float);
+  return n;
+}
+
 halide_buffer_t *Tensor::hb() {
   int r = rank();
   dims_.assign(r, halide_dimension_t{});
