@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Benchmark of what the passes buy (a benchmark, not a test; numbers vary on a
 # shared machine): a GPT-2-small-shaped model (12 layers, hidden 768, 12 heads,
-# vocab 50257) with random weights, prefill of 512 tokens, built three ways:
+# vocab 50257) with random weights, prefill of 512 tokens, built four ways:
 #   optimised            the default pipeline (causal mask as loop bounds);
+#   no-plan              the same without memory planning (each kernel result
+#                        allocated, freed after its last use)
+#                        (--disable-stage plan-memory);
 #   generic-mask         attention fused but the [seq, seq] mask kept as a
 #                        tensor (--disable-stage specialize-masks,kv-cache);
 #   no-opt               no fusion at all (--no-opt).
-# Prints the best of N runs of each (from the executable's --stats) and the
-# peak activation memory; then, from Halide-profiled builds (--target
+# Prints the best of N runs of each (from the executable's --stats), the
+# peak activation memory and how much of it is planned buffers; then, from Halide-profiled builds (--target
 # host-profile), the time spent in the attention kernels at 512 and 1024
 # tokens with the causal mask as loop bounds vs as a tensor.
 # Usage: tools/bench-passes.sh [RUNS] (default 3).
@@ -24,10 +27,10 @@ if [ ! -f "$WORK/gpt2-small/model.safetensors" ]; then
 fi
 IDS=$(/usr/bin/python3 -c "import random; random.seed(0); print(','.join(str(random.randrange(50257)) for _ in range(512)))")
 
-declare -A FLAGS=([optimised]="" [generic-mask]="--disable-stage specialize-masks,kv-cache" [no-opt]="--no-opt")
-echo "| build | prefill 512 (ms, best of $RUNS) | peak activations (MiB) |"
-echo "| --- | --- | --- |"
-for name in optimised generic-mask no-opt; do
+declare -A FLAGS=([optimised]="" [no-plan]="--disable-stage plan-memory" [generic-mask]="--disable-stage specialize-masks,kv-cache" [no-opt]="--no-opt")
+echo "| build | prefill 512 (ms, best of $RUNS) | peak activations (MiB) | of which planned buffers (MiB) | the same results without reuse (MiB) |"
+echo "| --- | --- | --- | --- | --- |"
+for name in optimised no-plan generic-mask no-opt; do
   exe="$WORK/$name.exe"
   # shellcheck disable=SC2086
   "$BUILD/bin/xfc" build "$WORK/gpt2-small" -o "$exe" ${FLAGS[$name]} >&2
@@ -37,9 +40,11 @@ for name in optimised generic-mask no-opt; do
     line=$("$exe" --input-ids "$IDS" --stats 2>&1 >/dev/null | grep '^stats:')
     run=$(echo "$line" | sed -E 's/.*run ([0-9.]+) ms.*/\1/')
     peak=$(echo "$line" | sed -E 's/.*peak activations ([0-9.]+) MiB.*/\1/')
+    planned=$(echo "$line" | sed -E 's/.*planned buffers ([0-9.]+) MiB.*/\1/')
+    noreuse=$(echo "$line" | sed -E 's/.* ([0-9.]+) MiB without reuse.*/\1/')
     if [ -z "$best" ] || awk "BEGIN{exit !($run < $best)}"; then best=$run; fi
   done
-  echo "| $name | $best | $peak |"
+  echo "| $name | $best | $peak | $planned | $noreuse |"
 done
 
 echo

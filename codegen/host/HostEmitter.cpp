@@ -149,8 +149,10 @@ private:
   std::vector<Param> params;
   llvm::StringMap<unsigned> paramIndex;
   SmallVector<KVCacheType> caches;
-  /// The arena buffer of each planned value (kernel results and their views).
+  /// The arena buffer of each planned value (kernel results and their views)
+  /// and the last op that reads each value, in the entry being emitted.
   llvm::DenseMap<Value, int64_t> bufferOf;
+  llvm::DenseMap<Value, Operation *> lastUse;
 
   unsigned paramSlot(std::vector<std::string> keys, Type type, bool transposed = false) {
     std::string id = transposed ? "T\n" : "\n";
@@ -199,9 +201,13 @@ private:
         return fn.emitError("codegen: unsupported entry argument type ") << t;
     }
     os << ") {\n";
+    bool planned = llvm::any_of(body, [](Operation &op) { return op.hasAttr(kBufferAttrName); });
+    if (planned)
+      os << "  ctx.arena.beginCall();\n";
 
     // Last use of each value, to release tensors early.
-    llvm::DenseMap<Value, Operation *> lastUse;
+    lastUse.clear();
+    bufferOf.clear();
     for (Operation &op : body)
       for (Value v : op.getOperands())
         lastUse[v] = &op;
@@ -290,6 +296,20 @@ private:
            << (over.empty() ? "f32(" : "f32InPlace(") << slot << ", {" << join(*shape) << "}"
            << (over.empty() ? "" : ", " + over) << ");\n";
       } else {
+        if (!bufferOf.empty()) {
+          // An unplanned result (one the entry returns) beside planned
+          // buffers: the arena may give back the memory of idle buffers
+          // first, so a large result does not sit on top of them.
+          std::vector<std::string> busy;
+          for (auto [v, slot] : bufferOf) {
+            Operation *last = lastUse.lookup(v);
+            if (last && (last == call || call->isBeforeInBlock(last)))
+              busy.push_back(std::to_string(slot));
+          }
+          llvm::sort(busy);
+          busy.erase(std::unique(busy.begin(), busy.end()), busy.end());
+          os << "  ctx.arena.releaseIdle({" << join(busy) << "}, {" << join(*shape) << "});\n";
+        }
         os << "  xfrt::Tensor " << out << " = xfrt::Tensor::f32({" << join(*shape) << "});\n";
       }
       std::string sym = kernelSymbol(kernel);

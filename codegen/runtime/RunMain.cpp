@@ -280,9 +280,11 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
     int64_t activations = MemoryCounters::peak() - weightBytes - (desc.caches.empty() ? 0 : cacheBytes);
     std::fprintf(stderr,
                  "stats: weights %.2f MiB, KV-cache %.2f MiB per sequence, peak activations "
-                 "%.2f MiB (planned buffers %.2f MiB in %zu); load %.1f ms, run %.1f ms\n",
+                 "%.2f MiB (planned buffers %.2f MiB in %zu, %.2f MiB without reuse); "
+                 "load %.1f ms, run %.1f ms\n",
                  mib(weightBytes), mib(cacheBytes), mib(std::max<int64_t>(activations, 0)),
-                 mib(ctx.arena.bytes()), ctx.arena.count(), ms(start, loaded), ms(loaded, done));
+                 mib(ctx.arena.peakBytes()), ctx.arena.count(), mib(ctx.arena.peakCallBytes()),
+                 ms(start, loaded), ms(loaded, done));
   }
   if (!output.empty()) {
     std::string err;

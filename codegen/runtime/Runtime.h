@@ -15,6 +15,7 @@
 #include "HalideRuntime.h"
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -104,11 +105,25 @@ public:
   /// The same, for a kernel that writes its result over `operand`, which
   /// lives in that buffer and has the result's size.
   Tensor f32InPlace(int index, std::vector<int64_t> shape, const Tensor &operand);
+  /// Before a large unplanned allocation (the result an entry returns):
+  /// frees every buffer not in `busy` when the result is larger than their
+  /// total, so the result does not sit on top of idle memory. They grow back
+  /// when next used.
+  void releaseIdle(std::initializer_list<int> busy, const std::vector<int64_t> &resultShape);
+  /// Starts an entry-point call: counts the bytes of the results it writes.
+  void beginCall() { callBytes_ = 0; }
+
+  /// Bytes the buffers hold now; the most any call held; the most bytes of
+  /// results one call wrote into them (what it would take with no reuse).
   int64_t bytes() const;
+  int64_t peakBytes() const { return peakBytes_; }
+  int64_t peakCallBytes() const { return peakCallBytes_; }
   size_t count() const { return buffers_.size(); }
 
 private:
+  Tensor &grow(int index, int64_t numel);
   std::vector<Tensor> buffers_;
+  int64_t peakBytes_ = 0, callBytes_ = 0, peakCallBytes_ = 0;
 };
 
 /// State one entry-point call sees: the loaded weights, the caches and the

@@ -117,17 +117,24 @@ Tensor Tensor::front(std::vector<int64_t> shape) const {
   return t;
 }
 
-Tensor Arena::f32(int index, std::vector<int64_t> shape) {
+Tensor &Arena::grow(int index, int64_t numel) {
   if (index < 0)
     throw Error("internal: negative buffer number");
   if ((size_t)index >= buffers_.size())
     buffers_.resize(index + 1);
   Tensor &b = buffers_[index];
-  if (b.empty() || b.numel() < product(shape)) {
-    b = Tensor(); // the old storage is dead: free it before growing
-    b = Tensor::f32({product(shape)});
+  if (b.empty() || b.numel() < numel) {
+    b = Tensor(); // the old contents are dead by the plan: free them first
+    b = Tensor::f32({numel});
+    peakBytes_ = std::max(peakBytes_, bytes());
   }
-  return b.front(std::move(shape));
+  callBytes_ += numel * (int64_t)sizeof(float);
+  peakCallBytes_ = std::max(peakCallBytes_, callBytes_);
+  return b;
+}
+
+Tensor Arena::f32(int index, std::vector<int64_t> shape) {
+  return grow(index, product(shape)).front(std::move(shape));
 }
 
 Tensor Arena::f32InPlace(int index, std::vector<int64_t> shape, const Tensor &operand) {
@@ -135,13 +142,27 @@ Tensor Arena::f32InPlace(int index, std::vector<int64_t> shape, const Tensor &op
       operand.numel() != product(shape))
     throw Error("internal: in-place result " + shapeStr(shape) + " does not fit its operand " +
                 shapeStr(operand.shape()) + " in buffer " + std::to_string(index));
+  callBytes_ += product(shape) * (int64_t)sizeof(float);
+  peakCallBytes_ = std::max(peakCallBytes_, callBytes_);
   return buffers_[index].front(std::move(shape));
+}
+
+void Arena::releaseIdle(std::initializer_list<int> busy, const std::vector<int64_t> &resultShape) {
+  int64_t idle = 0;
+  for (size_t i = 0; i < buffers_.size(); ++i)
+    if (std::find(busy.begin(), busy.end(), (int)i) == busy.end())
+      idle += buffers_[i].empty() ? 0 : buffers_[i].numel();
+  if (product(resultShape) <= idle)
+    return;
+  for (size_t i = 0; i < buffers_.size(); ++i)
+    if (std::find(busy.begin(), busy.end(), (int)i) == busy.end())
+      buffers_[i] = Tensor();
 }
 
 int64_t Arena::bytes() const {
   int64_t n = 0;
   for (const Tensor &b : buffers_)
-    n += b.numel() * (int64_t)sizeof(float);
+    n += b.empty() ? 0 : b.numel() * (int64_t)sizeof(float);
   return n;
 }
 
