@@ -20,11 +20,16 @@ namespace {
 /// in registers: 32 columns (2 vectors of 16) x 8 rows, the reduction
 /// outermost inside the tile. When the column count `n` is static and at
 /// least a tile, column tiles shift inwards (no guards in the inner loop);
-/// rows are guarded so one-row (decode) calls work.
-void scheduleGemm(Func out, Func acc, const std::vector<Var> &v, RVar k, int64_t n) {
+/// rows are guarded so one-row (decode) calls work. `mayAlias`: the output
+/// may be written over an input (memory planning puts a residual epilogue in
+/// place), so no output point may be computed twice: a shifted last tile
+/// would read inputs its neighbour already overwrote, and columns are guarded
+/// unless they divide into tiles.
+void scheduleGemm(Func out, Func acc, const std::vector<Var> &v, RVar k, int64_t n,
+                  bool mayAlias) {
   Var no("no"), ni("ni"), mo("mo"), mi("mi"), t("t"), vo("vo"), vi("vi");
   const int cols = 32, rows = 8;
-  bool exactColumns = n >= cols;
+  bool exactColumns = n >= cols && (!mayAlias || n % cols == 0);
   TailStrategy colTail = exactColumns ? TailStrategy::ShiftInwards : TailStrategy::GuardWithIf;
   out.split(v[0], no, ni, cols, colTail)
       .split(v[1], mo, mi, rows, TailStrategy::GuardWithIf)
@@ -83,7 +88,7 @@ Func emitLinear(const KernelSpec &s, Inputs &in) {
     result += in[next](v);
   out(v) = result;
   if (r >= 2)
-    scheduleGemm(out, acc, v, k.x, s.output.shape.back());
+    scheduleGemm(out, acc, v, k.x, s.output.shape.back(), hasResidual);
   return out;
 }
 
@@ -99,7 +104,7 @@ Func emitMatmul(const KernelSpec &s, Inputs &in) {
   acc(v) = 0.0f;
   acc(v) += a(ai) * b(bi);
   out(v) = acc(v);
-  scheduleGemm(out, acc, v, k.x, s.output.shape.back());
+  scheduleGemm(out, acc, v, k.x, s.output.shape.back(), /*mayAlias=*/false);
   return out;
 }
 

@@ -3,7 +3,9 @@
 # compiled with xfc and their executables compared with the PyTorch reference
 # (logits over a ragged batch, greedy tokens), for F32 with the `transformer.`
 # prefix and an untied lm_head, BF16 without the prefix, F16 with the legacy
-# attn.bias buffers; once with --no-opt (full recompute per token, so KV-cache
+# attn.bias buffers, F32 at a width (48) that does not divide into the GEMM's
+# 32-column tiles (memory planning writes its residual GEMMs in place, so a
+# recomputed tile would add the residual twice); once with --no-opt (full recompute per token, so KV-cache
 # decode is compared with recompute); and the literal command line.
 # Usage: gpt2_e2e.sh BIN_DIR WORK_DIR
 set -euo pipefail
@@ -21,9 +23,10 @@ step "write checkpoints"
 $PY "$HERE/make_gpt2.py" --out "$WORK/f32" --dtype F32 --prefix --untied-lm-head --eos 84 --seed 1
 $PY "$HERE/make_gpt2.py" --out "$WORK/bf16" --dtype BF16 --no-prefix --seed 2 --layers 2 --heads 2
 $PY "$HERE/make_gpt2.py" --out "$WORK/f16" --dtype F16 --prefix --legacy-buffers --untied-lm-head --eos none --seed 3
+$PY "$HERE/make_gpt2.py" --out "$WORK/w48" --dtype F32 --embd 48 --heads 4 --seed 5
 
 IDS="1,2,3;4,5"
-for m in f32 bf16 f16; do
+for m in f32 bf16 f16 w48; do
   step "xfc build $m"
   "$BIN/xfc" build "$WORK/$m" -o "$WORK/$m.exe"
   step "check $m against PyTorch"
