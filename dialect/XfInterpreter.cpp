@@ -312,18 +312,25 @@ private:
           std::vector<int64_t> shape = x.shape;
           shape.back() = n;
           HostTensor out = HostTensor::zerosF32(shape);
+          auto product = [&](const HostTensor &weight, int64_t i, int64_t j) {
+            float acc = 0;
+            for (int64_t r = 0; r < k; ++r)
+              acc += x.f32[i * k + r] * (tw ? weight.f32[j * k + r] : weight.f32[r * n + j]);
+            return acc;
+          };
+          unsigned biasAt = 2, residualAt = biasAt + (l.getBias() ? 1 : 0),
+                   gateAt = residualAt + (l.getResidual() ? 1 : 0);
           for (int64_t i = 0; i < m; ++i)
             for (int64_t j = 0; j < n; ++j) {
-              float acc = 0;
-              for (int64_t r = 0; r < k; ++r)
-                acc += x.f32[i * k + r] * (tw ? w.f32[j * k + r] : w.f32[r * n + j]);
-              unsigned next = 2;
+              float acc = product(w, i, j);
               if (l.getBias())
-                acc += in[next++].tensor.f32[j];
-              if (auto act = l.getActivation())
+                acc += in[biasAt].tensor.f32[j];
+              if (l.getGate())
+                acc *= activate(*l.getActivation(), product(in[gateAt].tensor, i, j));
+              else if (auto act = l.getActivation())
                 acc = activate(*act, acc);
               if (l.getResidual())
-                acc += in[next].tensor.f32[i * n + j];
+                acc += in[residualAt].tensor.f32[i * n + j];
               out.f32[i * n + j] = acc;
             }
           return one(std::move(out));

@@ -151,6 +151,12 @@ LogicalResult LinearOp::verify() {
         failed(requireDim(*this, "bias length", bt.getDimSize(0), n)))
       return failure();
   }
+  if (Value g = getGate()) {
+    if (g.getType() != w)
+      return emitOpError("gate type ") << g.getType() << " must equal the weight type " << w;
+    if (!getActivation())
+      return emitOpError("a gated linear needs an activation for its gate");
+  }
   if (Value r = getResidual())
     if (r.getType() != getType())
       return emitOpError("residual type ") << r.getType() << " must equal the result type "

@@ -110,6 +110,10 @@ def Xf_LinearOp : Xf_Op<"linear", [Pure, AttrSizedOperandSegments]> {
     epilogue, filled by epilogue fusion, applies `activation` (gelu_tanh,
     gelu, silu or relu) and then adds `residual` (the result's shape):
     `result = act(x @ w + bias) + residual`, all inside the GEMM kernel.
+    With a `gate` weight (w's shape and layout; a gated MLP, fused), the
+    activation applies to the gate's product instead and multiplies:
+    `result = act(x @ gate) * (x @ w + bias) + residual`, both products
+    accumulated in one pass over x.
 
     ```mlir
     %y = xf.linear %x, %w : tensor<?x?x64xf32>, tensor<64x192xf32> -> tensor<?x?x192xf32>
@@ -118,20 +122,24 @@ def Xf_LinearOp : Xf_Op<"linear", [Pure, AttrSizedOperandSegments]> {
         : tensor<?x?x64xf32>, tensor<64x256xf32>, tensor<256xf32> -> tensor<?x?x256xf32>
     %o = xf.linear %a, %wo residual %h
         : tensor<?x?x64xf32>, tensor<64x64xf32> residual tensor<?x?x64xf32> -> tensor<?x?x64xf32>
+    %m = xf.linear %h, %wup gate %wgate {activation = "silu"}
+        : tensor<?x?x64xf32>, tensor<64x256xf32> gate tensor<64x256xf32> -> tensor<?x?x256xf32>
     ```
   }];
   let arguments = (ins Xf_F32Tensor:$x, Xf_F32Tensor:$w,
                        Optional<Xf_F32Tensor>:$bias, Optional<Xf_F32Tensor>:$residual,
+                       Optional<Xf_F32Tensor>:$gate,
                        UnitAttr:$transpose_w, OptionalAttr<StrAttr>:$activation);
   let results = (outs Xf_F32Tensor:$result);
   let assemblyFormat = [{
-    $x `,` $w (`bias` $bias^)? (`residual` $residual^)? attr-dict `:` type($x) `,` type($w)
-    (`,` type($bias)^)? (`residual` type($residual)^)? `->` type($result)
+    $x `,` $w (`bias` $bias^)? (`residual` $residual^)? (`gate` $gate^)? attr-dict `:`
+    type($x) `,` type($w) (`,` type($bias)^)? (`residual` type($residual)^)?
+    (`gate` type($gate)^)? `->` type($result)
   }];
   let hasVerifier = 1;
   let builders = [OpBuilder<(ins "Type":$result, "Value":$x, "Value":$w, "Value":$bias,
                                  "UnitAttr":$transpose_w), [{
-    build($_builder, $_state, result, x, w, bias, Value(), transpose_w, StringAttr());
+    build($_builder, $_state, result, x, w, bias, Value(), Value(), transpose_w, StringAttr());
   }]>];
 }
 

@@ -3,7 +3,8 @@
 // The importers write a projection as linear + add(bias), then an activation
 // and a residual add as separate ops: three extra passes over the output.
 // This pass folds them into the linear's epilogue so the GEMM kernel applies
-// them while the tile is still in registers.
+// them while the tile is still in registers; a gated MLP's two GEMMs and
+// their product become one GEMM with a gate.
 //
 //===----------------------------------------------------------------------===//
 
@@ -116,12 +117,70 @@ struct FuseActivation : OpRewritePattern<ActOp> {
   mutable llvm::DenseSet<Operation *> remarked;
 };
 
+/// mul(linear(x, wg, act), linear(x, wu)) -> linear(x, wu, gate wg, act): a
+/// gated MLP (LLaMA's SiLU, T5 v1.1's GELU) as one GEMM that accumulates both
+/// products in one pass over x and multiplies in the epilogue. The gate GEMM
+/// must carry its activation and nothing else (no bias, no residual), the up
+/// GEMM no activation or residual; both read the same x, in the same layout,
+/// and have no other user. A remark says which condition failed when both
+/// operands are GEMMs of one x.
+struct FuseGatedMlp : OpRewritePattern<MulOp> {
+  FuseGatedMlp(MLIRContext *ctx, llvm::Statistic &count) : OpRewritePattern(ctx), count(count) {}
+
+  LogicalResult matchAndRewrite(MulOp mul, PatternRewriter &rewriter) const override {
+    if (mul.getLhs().getType() != mul.getRhs().getType() ||
+        mul.getLhs().getType() != mul.getType())
+      return failure();
+    for (auto [g, u] : {std::pair{mul.getLhs(), mul.getRhs()},
+                        std::pair{mul.getRhs(), mul.getLhs()}}) {
+      auto gate = g.getDefiningOp<LinearOp>(), up = u.getDefiningOp<LinearOp>();
+      if (!gate || !up || gate == up || !gate.getActivation() || up.getActivation())
+        continue;
+      if (gate.getX() != up.getX())
+        return failure();
+      StringRef why;
+      if (gate.getBias() || gate.getResidual() || gate.getGate())
+        why = "the gate GEMM has a bias or residual of its own";
+      else if (up.getResidual() || up.getGate())
+        why = "the up GEMM already has a residual or gate";
+      else if (gate.getTransposeW() != up.getTransposeW() ||
+               gate.getW().getType() != up.getW().getType())
+        why = "the two weights differ in shape or layout";
+      else if (!gate->hasOneUse() || !up->hasOneUse())
+        why = "a GEMM output has another user";
+      if (!why.empty()) {
+        if (remarked.insert(mul).second)
+          mul.emitRemark("gated MLP not fused: ") << why;
+        return failure();
+      }
+      // The fused GEMM sits where the later of the two was, so both weights
+      // (and the bias) are available.
+      LinearOp later = gate->isBeforeInBlock(up) ? up : gate;
+      rewriter.setInsertionPoint(later);
+      auto fused = rewriter.create<LinearOp>(
+          rewriter.getFusedLoc({gate.getLoc(), up.getLoc(), mul.getLoc()}), mul.getType(),
+          up.getX(), up.getW(), up.getBias(), Value(), gate.getW(), up.getTransposeWAttr(),
+          gate.getActivationAttr());
+      rewriter.replaceOp(mul, fused.getResult());
+      rewriter.eraseOp(gate);
+      rewriter.eraseOp(up);
+      ++count;
+      return success();
+    }
+    return failure();
+  }
+
+  llvm::Statistic &count;
+  mutable llvm::DenseSet<Operation *> remarked;
+};
+
 struct FuseEpiloguesPass : xf::impl::FuseEpiloguesBase<FuseEpiloguesPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FuseBiasAndResidual>(&getContext(), numBias, numResidual);
     patterns.add<FuseActivation<GeluOp>, FuseActivation<SiluOp>, FuseActivation<ReluOp>>(
         &getContext(), numActivation);
+    patterns.add<FuseGatedMlp>(&getContext(), numGated);
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

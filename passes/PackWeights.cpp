@@ -9,6 +9,8 @@
 
 #include "passes/Passes.h"
 
+#include "llvm/ADT/DenseMap.h"
+
 #include "mlir/IR/Builders.h"
 
 namespace mlir::xf {
@@ -23,31 +25,43 @@ namespace {
 
 struct PackWeightsPass : xf::impl::PackWeightsBase<PackWeightsPass> {
   void runOnOperation() override {
+    llvm::DenseMap<Operation *, ParamOp> packedOf;
+    SmallVector<ParamOp> originals;
     getOperation().walk([&](LinearOp linear) {
       if (!linear.getTransposeW())
         return;
-      auto param = linear.getW().getDefiningOp<ParamOp>();
-      if (!param || param.getTransposed())
-        return;
-      auto type = cast<RankedTensorType>(param.getType());
-      OpBuilder b(param);
-      b.setInsertionPointAfter(param);
-      auto packed = b.create<ParamOp>(
-          param.getLoc(),
-          RankedTensorType::get({type.getDimSize(1), type.getDimSize(0)}, type.getElementType()),
-          param.getNameAttr(), param.getKeyAttr(), b.getUnitAttr());
-      // Every transposed GEMM use of this parameter reads the packed one.
-      for (OpOperand &use : llvm::make_early_inc_range(param->getUses())) {
-        auto user = dyn_cast<LinearOp>(use.getOwner());
-        if (!user || !user.getTransposeW() || use.getOperandNumber() != 1)
-          continue;
-        use.set(packed);
-        user.removeTransposeWAttr();
-        ++numPacked;
+      // The weight, and a gated GEMM's gate (same layout): both packed or
+      // neither, since transpose_w covers both.
+      SmallVector<OpOperand *> weights{&linear.getWMutable()};
+      if (linear.getGate())
+        weights.push_back(&linear.getGateMutable()[0]);
+      for (OpOperand *use : weights) {
+        auto param = use->get().getDefiningOp<ParamOp>();
+        if (!param || param.getTransposed())
+          return;
       }
+      for (OpOperand *use : weights) {
+        auto param = use->get().getDefiningOp<ParamOp>();
+        ParamOp &packed = packedOf[param];
+        if (!packed) {
+          auto type = cast<RankedTensorType>(param.getType());
+          OpBuilder b(param);
+          b.setInsertionPointAfter(param);
+          packed = b.create<ParamOp>(param.getLoc(),
+                                     RankedTensorType::get({type.getDimSize(1), type.getDimSize(0)},
+                                                           type.getElementType()),
+                                     param.getNameAttr(), param.getKeyAttr(), b.getUnitAttr());
+          originals.push_back(param);
+        }
+        use->set(packed);
+      }
+      linear.removeTransposeWAttr();
+      ++numPacked;
+    });
+    // A parameter also used elsewhere (a tied embedding) keeps its declaration.
+    for (ParamOp param : originals)
       if (param->use_empty())
         param.erase();
-    });
   }
 };
 

@@ -39,13 +39,18 @@ def FuseEpilogues : Pass<"xf-fuse-epilogues", "ModuleOp"> {
     into its `residual`, so the GEMM kernel writes `act(x w + b) + r` in one
     pass over the output. The linear's output must have no other user (a
     remark says so when it has), and an epilogue is only added in that order
-    (a bias after an activation is left alone).
+    (a bias after an activation is left alone). A gated MLP,
+    `mul(act(linear(x, wg)), linear(x, wu))`, becomes one
+    `linear(x, wu, gate wg)` with the activation on the gate, when the gate
+    GEMM has nothing but its activation, both share x and the weight layout,
+    and neither output has another user (a remark says which does not hold).
   }];
   let dependentDialects = ["::mlir::xf::XfDialect"];
   let statistics = [
     Statistic<"numBias", "bias-fused", "Bias adds folded into GEMMs">,
     Statistic<"numActivation", "activations-fused", "Activations folded into GEMMs">,
-    Statistic<"numResidual", "residuals-fused", "Residual adds folded into GEMMs">
+    Statistic<"numResidual", "residuals-fused", "Residual adds folded into GEMMs">,
+    Statistic<"numGated", "gated-mlps-fused", "Gated MLPs fused into one GEMM">
   ];
 }
 

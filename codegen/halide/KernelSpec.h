@@ -19,7 +19,8 @@ namespace xf::codegen {
 
 enum class KernelKind {
   Embedding,  // (table [V, D], ids [..]) -> [.., D]
-  Linear,     // (x [.., K], w [K, N] | [N, K] (transposed), bias? [N], residual? [.., N])
+  Linear,     // (x [.., K], w [K, N] | [N, K] (transposed), bias? [N], residual? [.., N],
+              //  gate? (w's shape))
               // -> [.., N]; ints: has bias, has residual, activation (0 none,
               // 1 gelu_tanh, 2 gelu, 3 silu, 4 relu)
   Matmul,     // (a [.., M, K], b [.., K, N]) -> [.., M, N]
@@ -64,6 +65,8 @@ struct KernelSpec {
   float scalar = 0.0f;
   /// transpose_w (Linear), tanh approximation (Gelu), causal (Attention).
   bool flag = false;
+  /// Linear: has-bias, has-residual, activation (0 none, 1 gelu_tanh, 2 gelu,
+  /// 3 silu, 4 relu), has-gate.
   /// Permutation (Transpose, tensor order); axis, start, size (Slice);
   /// window (SlidingWindowMask); repeats; Attention: window (0: none),
   /// bias buckets (0: no bias table), bias max_distance, bias bidirectional,

@@ -25,10 +25,12 @@ namespace {
 /// place), so no output point may be computed twice: a shifted last tile
 /// would read inputs its neighbour already overwrote, and columns are guarded
 /// unless they divide into tiles.
+/// `rows`: 8, or 4 for a gated GEMM, whose two accumulators would otherwise
+/// take every vector register.
 void scheduleGemm(Func out, Func acc, const std::vector<Var> &v, RVar k, int64_t n,
-                  bool mayAlias) {
+                  bool mayAlias, int rows = 8) {
   Var no("no"), ni("ni"), mo("mo"), mi("mi"), t("t"), vo("vo"), vi("vi");
-  const int cols = 32, rows = 8;
+  const int cols = 32;
   bool exactColumns = n >= cols && (!mayAlias || n % cols == 0);
   TailStrategy colTail = exactColumns ? TailStrategy::ShiftInwards : TailStrategy::GuardWithIf;
   out.split(v[0], no, ni, cols, colTail)
@@ -56,39 +58,53 @@ Func emitLinear(const KernelSpec &s, Inputs &in) {
   std::vector<Expr> xi = exprs(v);
   xi[0] = k;
   // w is [K, N] (Halide (n, k)) or, transposed, [N, K] (Halide (k, n)).
-  Expr wv = s.flag ? w(k, v[0]) : w(v[0], k);
-  Func acc("linear_acc"), out("linear");
-  acc(v) = 0.0f;
-  acc(v) += x(xi) * wv;
-  // Epilogue: act(acc + bias) + residual, while the tile is in registers.
-  Expr result = acc(v);
-  int next = 2;
+  auto weight = [&](ImageParam p) { return s.flag ? p(k, v[0]) : p(v[0], k); };
   bool hasBias = s.ints.size() > 0 ? s.ints[0] != 0 : in.size() > 2;
   bool hasResidual = s.ints.size() > 1 && s.ints[1] != 0;
   int activation = s.ints.size() > 2 ? (int)s.ints[2] : 0;
+  bool hasGate = s.ints.size() > 3 && s.ints[3] != 0;
+  Func acc("linear_acc"), out("linear");
+  Expr product, gate;
+  if (hasGate) { // x @ w and x @ gate in one pass over x
+    ImageParam g = in[2 + (hasBias ? 1 : 0) + (hasResidual ? 1 : 0)];
+    acc(v) = Tuple(0.0f, 0.0f);
+    acc(v) = Tuple(acc(v)[0] + x(xi) * weight(w), acc(v)[1] + x(xi) * weight(g));
+    product = acc(v)[0];
+    gate = acc(v)[1];
+  } else {
+    acc(v) = 0.0f;
+    acc(v) += x(xi) * weight(w);
+    product = acc(v);
+  }
+  // Epilogue: act(acc + bias) + residual, or act(gate) * (acc + bias) +
+  // residual, while the tile is in registers.
+  int next = 2;
+  Expr result = product;
   if (hasBias)
     result += in[next++](v[0]);
+  Expr activated = hasGate ? gate : result;
   switch (activation) {
   case 1: // gelu_tanh
-    result = geluTanh(result);
+    activated = geluTanh(activated);
     break;
   case 2: // gelu (erf)
-    result = 0.5f * result * (1.0f + erf(result * 0.7071067811865476f));
+    activated = 0.5f * activated * (1.0f + erf(activated * 0.7071067811865476f));
     break;
   case 3: // silu
-    result = result / (1.0f + exp(-result));
+    activated = activated / (1.0f + exp(-activated));
     break;
   case 4: // relu
-    result = max(result, 0.0f);
+    activated = max(activated, 0.0f);
     break;
   default:
     break;
   }
+  result = hasGate ? activated * result : activated;
   if (hasResidual)
     result += in[next](v);
   out(v) = result;
   if (r >= 2)
-    scheduleGemm(out, acc, v, k.x, s.output.shape.back(), hasResidual);
+    scheduleGemm(out, acc, v, k.x, s.output.shape.back(), hasResidual, hasGate ? 4 : 8);
   return out;
 }
 

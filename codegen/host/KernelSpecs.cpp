@@ -55,7 +55,8 @@ FailureOr<KernelSpec> mlir::xf::buildKernelSpec(func::FuncOp kernel) {
                               .Case("silu", 3)
                               .Case("relu", 4)
                               .Default(0);
-                  s.ints = {o.getBias() ? 1 : 0, o.getResidual() ? 1 : 0, act};
+                  s.ints = {o.getBias() ? 1 : 0, o.getResidual() ? 1 : 0, act,
+                            o.getGate() ? 1 : 0};
                   return true;
                 })
                 .Case([&](MatmulOp) { return s.kind = KernelKind::Matmul, true; })

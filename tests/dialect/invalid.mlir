@@ -417,3 +417,20 @@ func.func @cache_read_heads(%kc: !xf.kv_cache<contiguous, 4, 64, 16, f32>, %len:
   %k = xf.cache_read %kc[%len] : !xf.kv_cache<contiguous, 4, 64, 16, f32> -> tensor<?x2x?x16xf32>
   return %k : tensor<?x2x?x16xf32>
 }
+
+// -----
+
+// linear: a gate must have the weight's type, and needs an activation.
+func.func @linear_gate_type(%x: tensor<?x?x8xf32>, %w: tensor<8x16xf32>, %g: tensor<8x32xf32>) -> tensor<?x?x16xf32> {
+  // expected-error @+1 {{'xf.linear' op gate type 'tensor<8x32xf32>' must equal the weight type 'tensor<8x16xf32>'}}
+  %y = xf.linear %x, %w gate %g {activation = "silu"} : tensor<?x?x8xf32>, tensor<8x16xf32> gate tensor<8x32xf32> -> tensor<?x?x16xf32>
+  return %y : tensor<?x?x16xf32>
+}
+
+// -----
+
+func.func @linear_gate_activation(%x: tensor<?x?x8xf32>, %w: tensor<8x16xf32>) -> tensor<?x?x16xf32> {
+  // expected-error @+1 {{'xf.linear' op a gated linear needs an activation for its gate}}
+  %y = xf.linear %x, %w gate %w : tensor<?x?x8xf32>, tensor<8x16xf32> gate tensor<8x16xf32> -> tensor<?x?x16xf32>
+  return %y : tensor<?x?x16xf32>
+}

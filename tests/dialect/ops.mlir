@@ -51,17 +51,21 @@ func.func @linear_algebra(%x: tensor<?x?x64xf32>, %a: tensor<?x4x?x16xf32>, %b: 
   return %y, %l, %prod : tensor<?x?x192xf32>, tensor<?x?x101xf32>, tensor<?x4x?x?xf32>
 }
 
-// GEMM epilogues: a residual without a bias (LLaMA's o_proj), and bias,
-// activation and residual together; both print in a form that parses back.
+// GEMM epilogues: a residual without a bias (LLaMA's o_proj), bias,
+// activation and residual together, and a gated GEMM; all print in a form
+// that parses back.
 // CHECK-LABEL: func.func @epilogues(
 // CHECK:         %[[O:.*]] = xf.linear %[[X:.*]], %[[W:.*]] residual %[[X]] : tensor<?x?x64xf32>, tensor<64x64xf32> residual tensor<?x?x64xf32> -> tensor<?x?x64xf32>
 // CHECK:         xf.linear %[[O]], %[[W]] bias %{{.*}} residual %[[O]] {activation = "silu"} : tensor<?x?x64xf32>, tensor<64x64xf32>, tensor<64xf32> residual tensor<?x?x64xf32> -> tensor<?x?x64xf32>
+// CHECK:         xf.linear %[[O]], %[[W]] gate %[[W]] {activation = "silu"} : tensor<?x?x64xf32>, tensor<64x64xf32> gate tensor<64x64xf32> -> tensor<?x?x64xf32>
 func.func @epilogues(%x: tensor<?x?x64xf32>) -> tensor<?x?x64xf32> {
   %w = xf.param "w" from "o.weight" : tensor<64x64xf32>
   %b = xf.param "b" from "o.bias" : tensor<64xf32>
   %o = xf.linear %x, %w residual %x : tensor<?x?x64xf32>, tensor<64x64xf32> residual tensor<?x?x64xf32> -> tensor<?x?x64xf32>
   %p = xf.linear %o, %w bias %b residual %o {activation = "silu"} : tensor<?x?x64xf32>, tensor<64x64xf32>, tensor<64xf32> residual tensor<?x?x64xf32> -> tensor<?x?x64xf32>
-  return %p : tensor<?x?x64xf32>
+  %q = xf.linear %o, %w gate %w {activation = "silu"} : tensor<?x?x64xf32>, tensor<64x64xf32> gate tensor<64x64xf32> -> tensor<?x?x64xf32>
+  %r = xf.add %p, %q : tensor<?x?x64xf32>, tensor<?x?x64xf32>
+  return %r : tensor<?x?x64xf32>
 }
 
 // Normalisation and activations: layer_norm, softmax, both gelu flavours.

@@ -4,6 +4,8 @@
 # sharded with an index), compiled with xfc, compared with the hand-written
 # PyTorch reference (logits over a ragged batch, greedy tokens); KV-cache
 # decode (ring caches for Mistral's sliding window) against --no-opt recompute.
+# The MQA model has widths (hidden 48, MLP 100) that do not divide into the
+# GEMM tiles, for the gated MLP kernel and the in-place residual GEMMs.
 # Usage: llama_e2e.sh BIN_DIR WORK_DIR
 set -euo pipefail
 BIN=$(cd "$1" && pwd)
@@ -18,7 +20,7 @@ step() { echo "== $*" >&2; }
 step "write checkpoints"
 $PY "$HERE/make_llama.py" --out "$WORK/llama-gqa" --model-type llama --kv-heads 2 --dtype F32 --seed 1
 $PY "$HERE/make_llama.py" --out "$WORK/llama-tied-shards" --model-type llama --heads 4 --kv-heads 4 --tie --dtype BF16 --shards 3 --seed 2
-$PY "$HERE/make_llama.py" --out "$WORK/llama-mqa-f16" --model-type llama --heads 4 --kv-heads 1 --dtype F16 --eos none --seed 3
+$PY "$HERE/make_llama.py" --out "$WORK/llama-mqa-f16" --model-type llama --heads 4 --kv-heads 1 --hidden 48 --intermediate 100 --dtype F16 --eos none --seed 3
 $PY "$HERE/make_llama.py" --out "$WORK/mistral" --model-type mistral --kv-heads 2 --sliding-window 4 --eos none --seed 4
 $PY "$HERE/make_llama.py" --out "$WORK/mixtral" --model-type mixtral --kv-heads 2 --experts 4 --top-k 2 --eos none --seed 5
 

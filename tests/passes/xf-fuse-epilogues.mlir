@@ -85,3 +85,91 @@ func.func @broadcast_addend(%x: tensor<?x?x8xf32>, %m: tensor<?x8xf32>) -> tenso
   %y = xf.add %y0, %m : tensor<?x?x8xf32>, tensor<?x8xf32>
   return %y : tensor<?x?x8xf32>
 }
+
+// -----
+
+// LLaMA's MLP: silu(gate_proj(x)) * up_proj(x) becomes one GEMM with a gate
+// (both products in one pass over x); down_proj takes the residual.
+// CHECK-LABEL: func.func @gated_mlp
+// CHECK-SAME: (%[[X:.*]]: tensor<?x?x8xf32>
+// CHECK-DAG: %[[WG:.*]] = xf.param "gate"
+// CHECK-DAG: %[[WU:.*]] = xf.param "up"
+// CHECK: %[[H:.*]] = xf.linear %[[X]], %[[WU]] gate %[[WG]] {activation = "silu", transpose_w} : tensor<?x?x8xf32>, tensor<16x8xf32> gate tensor<16x8xf32> -> tensor<?x?x16xf32>
+// CHECK-NOT: xf.mul
+// CHECK-NOT: xf.silu
+// CHECK: xf.linear %[[H]], %{{.*}} residual %[[X]]
+func.func @gated_mlp(%x: tensor<?x?x8xf32>) -> tensor<?x?x8xf32> {
+  %wg = xf.param "gate" from "mlp.gate_proj.weight" : tensor<16x8xf32>
+  %g = xf.linear %x, %wg {transpose_w} : tensor<?x?x8xf32>, tensor<16x8xf32> -> tensor<?x?x16xf32>
+  %wu = xf.param "up" from "mlp.up_proj.weight" : tensor<16x8xf32>
+  %u = xf.linear %x, %wu {transpose_w} : tensor<?x?x8xf32>, tensor<16x8xf32> -> tensor<?x?x16xf32>
+  %a = xf.silu %g : tensor<?x?x16xf32>
+  %m = xf.mul %a, %u : tensor<?x?x16xf32>, tensor<?x?x16xf32>
+  %wd = xf.param "down" from "mlp.down_proj.weight" : tensor<8x16xf32>
+  %d = xf.linear %m, %wd {transpose_w} : tensor<?x?x16xf32>, tensor<8x16xf32> -> tensor<?x?x8xf32>
+  %y = xf.add %x, %d : tensor<?x?x8xf32>, tensor<?x?x8xf32>
+  return %y : tensor<?x?x8xf32>
+}
+
+// -----
+
+// T5 v1.1's order (gelu(wi_0(x)) * wi_1(x), product operands swapped): fused too.
+// CHECK-LABEL: func.func @gated_gelu_swapped
+// CHECK: xf.linear %{{.*}}, %{{.*}} gate %{{.*}} {activation = "gelu"}
+// CHECK-NOT: xf.mul
+func.func @gated_gelu_swapped(%x: tensor<?x?x8xf32>) -> tensor<?x?x16xf32> {
+  %w0 = xf.param "wi_0" from "wi_0" : tensor<8x16xf32>
+  %w1 = xf.param "wi_1" from "wi_1" : tensor<8x16xf32>
+  %g = xf.linear %x, %w0 : tensor<?x?x8xf32>, tensor<8x16xf32> -> tensor<?x?x16xf32>
+  %a = xf.gelu %g approximate "none" : tensor<?x?x16xf32>
+  %u = xf.linear %x, %w1 : tensor<?x?x8xf32>, tensor<8x16xf32> -> tensor<?x?x16xf32>
+  %m = xf.mul %u, %a : tensor<?x?x16xf32>, tensor<?x?x16xf32>
+  return %m : tensor<?x?x16xf32>
+}
+
+// -----
+
+// Not fused: the up GEMM's output has a second user (it is also returned), so
+// it must stay; the activation still folds into the gate GEMM.
+// CHECK-LABEL: func.func @gated_second_user
+// CHECK: xf.linear %{{.*}}, %{{.*}} {activation = "silu"}
+// CHECK: xf.mul
+func.func @gated_second_user(%x: tensor<?x?x8xf32>) -> (tensor<?x?x16xf32>, tensor<?x?x16xf32>) {
+  %wg = xf.param "gate" from "gate" : tensor<8x16xf32>
+  %wu = xf.param "up" from "up" : tensor<8x16xf32>
+  %g = xf.linear %x, %wg : tensor<?x?x8xf32>, tensor<8x16xf32> -> tensor<?x?x16xf32>
+  %u = xf.linear %x, %wu : tensor<?x?x8xf32>, tensor<8x16xf32> -> tensor<?x?x16xf32>
+  %a = xf.silu %g : tensor<?x?x16xf32>
+  // expected-remark @+1 {{gated MLP not fused: a GEMM output has another user}}
+  %m = xf.mul %a, %u : tensor<?x?x16xf32>, tensor<?x?x16xf32>
+  return %m, %u : tensor<?x?x16xf32>, tensor<?x?x16xf32>
+}
+
+// -----
+
+// Not fused: the gate GEMM has a bias (LLaMA with mlp_bias), which the gated
+// kernel does not carry; and a product of GEMMs of different inputs is no MLP.
+// CHECK-LABEL: func.func @gated_bias
+// CHECK: xf.mul
+// CHECK-LABEL: func.func @different_inputs
+// CHECK: xf.mul
+func.func @gated_bias(%x: tensor<?x?x8xf32>) -> tensor<?x?x16xf32> {
+  %wg = xf.param "gate" from "gate" : tensor<8x16xf32>
+  %bg = xf.param "gate.bias" from "gate.bias" : tensor<16xf32>
+  %wu = xf.param "up" from "up" : tensor<8x16xf32>
+  %g = xf.linear %x, %wg bias %bg : tensor<?x?x8xf32>, tensor<8x16xf32>, tensor<16xf32> -> tensor<?x?x16xf32>
+  %u = xf.linear %x, %wu : tensor<?x?x8xf32>, tensor<8x16xf32> -> tensor<?x?x16xf32>
+  %a = xf.silu %g : tensor<?x?x16xf32>
+  // expected-remark @+1 {{gated MLP not fused: the gate GEMM has a bias or residual of its own}}
+  %m = xf.mul %a, %u : tensor<?x?x16xf32>, tensor<?x?x16xf32>
+  return %m : tensor<?x?x16xf32>
+}
+func.func @different_inputs(%x: tensor<?x?x8xf32>, %y: tensor<?x?x8xf32>) -> tensor<?x?x16xf32> {
+  %wg = xf.param "gate" from "gate" : tensor<8x16xf32>
+  %wu = xf.param "up" from "up" : tensor<8x16xf32>
+  %g = xf.linear %x, %wg : tensor<?x?x8xf32>, tensor<8x16xf32> -> tensor<?x?x16xf32>
+  %u = xf.linear %y, %wu : tensor<?x?x8xf32>, tensor<8x16xf32> -> tensor<?x?x16xf32>
+  %a = xf.silu %g : tensor<?x?x16xf32>
+  %m = xf.mul %a, %u : tensor<?x?x16xf32>, tensor<?x?x16xf32>
+  return %m : tensor<?x?x16xf32>
+}

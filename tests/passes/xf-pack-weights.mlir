@@ -49,3 +49,30 @@ func.func @conv1d_weight(%x: tensor<?x?x8xf32>) -> tensor<?x?x24xf32> {
   %y = xf.linear %x, %w : tensor<?x?x8xf32>, tensor<8x24xf32> -> tensor<?x?x24xf32>
   return %y : tensor<?x?x24xf32>
 }
+
+// -----
+
+// A gated GEMM packs its weight and its gate together (transpose_w covers both).
+// CHECK-LABEL: func.func @gated
+// CHECK-DAG: %[[G:.*]] = xf.param "gate" from "gate" {transposed} : tensor<8x16xf32>
+// CHECK-DAG: %[[U:.*]] = xf.param "up" from "up" {transposed} : tensor<8x16xf32>
+// CHECK: xf.linear %{{.*}}, %[[U]] gate %[[G]] {activation = "silu"} : tensor<?x?x8xf32>, tensor<8x16xf32> gate tensor<8x16xf32>
+func.func @gated(%x: tensor<?x?x8xf32>) -> tensor<?x?x16xf32> {
+  %g = xf.param "gate" from "gate" : tensor<16x8xf32>
+  %u = xf.param "up" from "up" : tensor<16x8xf32>
+  %y = xf.linear %x, %u gate %g {activation = "silu", transpose_w} : tensor<?x?x8xf32>, tensor<16x8xf32> gate tensor<16x8xf32> -> tensor<?x?x16xf32>
+  return %y : tensor<?x?x16xf32>
+}
+
+// -----
+
+// Not packed: a gated GEMM whose gate is not a parameter keeps transpose_w
+// for both, and its weight keeps its declaration.
+// CHECK-LABEL: func.func @gated_gate_computed
+// CHECK: xf.param "up" from "up" : tensor<16x8xf32>
+// CHECK: xf.linear {{.*}} gate {{.*}} transpose_w
+func.func @gated_gate_computed(%x: tensor<?x?x8xf32>, %g: tensor<16x8xf32>) -> tensor<?x?x16xf32> {
+  %u = xf.param "up" from "up" : tensor<16x8xf32>
+  %y = xf.linear %x, %u gate %g {activation = "silu", transpose_w} : tensor<?x?x8xf32>, tensor<16x8xf32> gate tensor<16x8xf32> -> tensor<?x?x16xf32>
+  return %y : tensor<?x?x16xf32>
+}
