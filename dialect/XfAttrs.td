@@ -1,6 +1,7 @@
 //===- XfAttrs.td - xf attributes and types --------------------*- tablegen -*-===//
 //
-// Mask kinds of the attention op, KV-cache layouts, and the typed KV-cache.
+// Mask kinds of the attention op, comparison predicates, KV-cache layouts,
+// and the typed KV-cache.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +19,17 @@ def Xf_MaskKind : I32EnumAttr<"MaskKind", "structured attention mask", [
   let cppNamespace = "::mlir::xf";
 }
 def Xf_MaskKindAttr : EnumAttr<Xf_Dialect, Xf_MaskKind, "mask">;
+
+def Xf_ComparePredicate : I32EnumAttr<"ComparePredicate", "integer comparison", [
+    I32EnumAttrCase<"lt", 0>,
+    I32EnumAttrCase<"le", 1>,
+    I32EnumAttrCase<"gt", 2>,
+    I32EnumAttrCase<"ge", 3>,
+    I32EnumAttrCase<"eq", 4>,
+    I32EnumAttrCase<"ne", 5>
+  ]> {
+  let cppNamespace = "::mlir::xf";
+}
 
 def Xf_CacheLayout : I32EnumAttr<"CacheLayout", "KV-cache layout", [
     I32EnumAttrCase<"contiguous", 0>,

@@ -534,6 +534,24 @@ private:
                         &out.f32[o * size * inner]);
           return one(std::move(out));
         })
+        .Case([&](IotaOp o) {
+          int64_t n = in[0].tensor.shape.at(o.getDim());
+          std::vector<int64_t> shape(cast<RankedTensorType>(o.getType()).getRank(), 1);
+          shape[o.getAxis()] = n;
+          HostTensor out = HostTensor::zerosI64(shape);
+          for (int64_t i = 0; i < n; ++i)
+            out.i64[i] = i;
+          return one(std::move(out));
+        })
+        .Case([&](CompareOp c) { return compare(c, in[0].tensor, in[1].tensor); })
+        .Case([&](SelectOp o) {
+          const HostTensor &cond = in[0].tensor;
+          HostTensor out = HostTensor::zerosF32(cond.shape);
+          float t = o.getTrueValue().convertToFloat(), f = o.getFalseValue().convertToFloat();
+          for (int64_t i = 0; i < cond.numel(); ++i)
+            out.f32[i] = cond.i64[i] ? t : f;
+          return one(std::move(out));
+        })
         .Case([&](CausalMaskOp) {
           int64_t s = in[0].tensor.shape[1];
           HostTensor out = HostTensor::zerosF32({s, s});
@@ -626,6 +644,39 @@ private:
     }
     for (int64_t i = 0; i < d; ++i)
       x[i] /= sum;
+  }
+
+  /// Operands of the result's rank, their size-1 dimensions broadcast; i1
+  /// results are held as 0/1 in i64.
+  static Results compare(CompareOp c, const HostTensor &l, const HostTensor &r) {
+    size_t rank = l.shape.size();
+    std::vector<int64_t> shape(rank);
+    for (size_t d = 0; d < rank; ++d)
+      shape[d] = l.shape[d] == 1 ? r.shape[d] : l.shape[d];
+    HostTensor out = HostTensor::zerosI64(shape);
+    std::vector<int64_t> os = stridesOf(shape), ls = stridesOf(l.shape), rs = stridesOf(r.shape);
+    int64_t offset = c.getOffsetValue();
+    for (int64_t i = 0; i < out.numel(); ++i) {
+      int64_t rem = i, li = 0, ri = 0;
+      for (size_t d = 0; d < rank; ++d) {
+        int64_t idx = rem / os[d];
+        rem %= os[d];
+        li += (l.shape[d] == 1 ? 0 : idx) * ls[d];
+        ri += (r.shape[d] == 1 ? 0 : idx) * rs[d];
+      }
+      int64_t a = l.i64[li], b = r.i64[ri] + offset;
+      bool v = false;
+      switch (c.getPredicate()) {
+      case ComparePredicate::lt: v = a < b; break;
+      case ComparePredicate::le: v = a <= b; break;
+      case ComparePredicate::gt: v = a > b; break;
+      case ComparePredicate::ge: v = a >= b; break;
+      case ComparePredicate::eq: v = a == b; break;
+      case ComparePredicate::ne: v = a != b; break;
+      }
+      out.i64[i] = v;
+    }
+    return one(std::move(out));
   }
 
   /// rhs aligned at the last dimension; its dimensions of size 1 broadcast.

@@ -221,6 +221,54 @@ LogicalResult MulOp::verify() {
   return verifySuffixBroadcast(*this, getLhs(), getRhs(), getResult());
 }
 
+int64_t IotaOp::getAxis() {
+  auto res = cast<RankedTensorType>(getType());
+  for (int64_t i = 0; i < res.getRank(); ++i)
+    if (res.getDimSize(i) != 1)
+      return i;
+  return res.getRank() - 1;
+}
+
+LogicalResult IotaOp::verify() {
+  auto ref = cast<RankedTensorType>(getRef().getType());
+  RankedTensorType res;
+  if (failed(requireRanked(*this, getResult(), "result", res, 1)))
+    return failure();
+  if ((int64_t)getDim() >= ref.getRank())
+    return emitOpError("dim ") << getDim() << " is out of range for a rank-" << ref.getRank()
+                               << " tensor";
+  int64_t axis = getAxis();
+  for (int64_t i = 0; i < res.getRank(); ++i)
+    if (i != axis && res.getDimSize(i) != 1)
+      return emitOpError("result must have one dimension that is not of static size 1, got ")
+             << res;
+  return requireDim(*this, "result length", res.getDimSize(axis), ref.getDimSize(getDim()));
+}
+
+LogicalResult CompareOp::verify() {
+  auto l = cast<RankedTensorType>(getLhs().getType()), r = cast<RankedTensorType>(getRhs().getType());
+  auto res = cast<RankedTensorType>(getResult().getType());
+  if (l.getRank() != res.getRank() || r.getRank() != res.getRank())
+    return emitOpError("operands must have the result's rank ") << res.getRank();
+  for (int64_t i = 0; i < res.getRank(); ++i) {
+    int64_t a = l.getDimSize(i), b = r.getDimSize(i);
+    int64_t full = a == 1 ? b : a;
+    if (a != 1 && b != 1 && !compatible(a, b))
+      return emitOpError("operand dims ") << i << " differ: " << dimStr(a) << " vs " << dimStr(b);
+    if (failed(requireDim(*this, "result dim " + std::to_string(i), res.getDimSize(i), full)))
+      return failure();
+  }
+  return success();
+}
+
+LogicalResult SelectOp::verify() {
+  auto c = cast<RankedTensorType>(getCond().getType());
+  auto res = cast<RankedTensorType>(getResult().getType());
+  if (c.getShape() != res.getShape())
+    return emitOpError("result shape must equal the condition's shape");
+  return success();
+}
+
 LogicalResult LayerNormOp::verify() {
   RankedTensorType x, g, b;
   if (failed(requireRanked(*this, getInput(), "input", x, 1)) ||

@@ -404,6 +404,74 @@ def Xf_RepeatHeadsOp : Xf_Op<"repeat_heads", [Pure]> {
 // Masks
 //===----------------------------------------------------------------------===//
 
+def Xf_IotaOp : Xf_Op<"iota", [Pure]> {
+  let summary = "the positions 0, 1, ..., n - 1 along one dimension of a tensor";
+  let description = [{
+    An i64 tensor holding `ref`'s extent along `dim` positions, laid along
+    the result's one dimension that is not of static size 1 (its axis), so
+    `[S, 1]` is a column of query positions and `[1, S]` a row of key
+    positions: the building block of masks written from positions
+    (`torch.arange(seq)[:, None]`), which mask specialisation recognises.
+
+    ```mlir
+    %i = xf.iota %ids dim 1 : tensor<?x?xi64> -> tensor<?x1xi64>
+    %j = xf.iota %ids dim 1 : tensor<?x?xi64> -> tensor<1x?xi64>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$ref, I64Attr:$dim);
+  let results = (outs Xf_I64Tensor:$result);
+  let assemblyFormat = "$ref `dim` $dim attr-dict `:` type($ref) `->` type($result)";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The result dimension the positions run along.
+    int64_t getAxis();
+  }];
+}
+
+def Xf_CompareOp : Xf_Op<"compare", [Pure]> {
+  let summary = "elementwise `lhs <predicate> rhs + offset` of i64 tensors";
+  let description = [{
+    Both operands have the result's rank; a dimension of static size 1 in
+    either broadcasts. The optional `offset` (default 0) is added to `rhs`.
+    A causal mask is `compare le` of key positions [1, S] against query
+    positions [S, 1]; a sliding window adds `compare gt ... offset -w`.
+
+    ```mlir
+    %keep = xf.compare le %key, %query : tensor<1x?xi64>, tensor<?x1xi64> -> tensor<?x?xi1>
+    %near = xf.compare gt %key, %query offset -4 : tensor<1x?xi64>, tensor<?x1xi64> -> tensor<?x?xi1>
+    ```
+  }];
+  let arguments = (ins Xf_ComparePredicate:$predicate, Xf_I64Tensor:$lhs, Xf_I64Tensor:$rhs,
+                       OptionalAttr<I64Attr>:$offset);
+  let results = (outs TensorOf<[I1]>:$result);
+  let assemblyFormat = [{
+    $predicate $lhs `,` $rhs (`offset` $offset^)? attr-dict `:` type($lhs) `,` type($rhs)
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    int64_t getOffsetValue() { return getOffsetAttr() ? getOffsetAttr().getInt() : 0; }
+  }];
+}
+
+def Xf_SelectOp : Xf_Op<"select", [Pure]> {
+  let summary = "one of two constants per element of a condition";
+  let description = [{
+    `result = cond ? true_value : false_value`, an f32 tensor of the
+    condition's shape: an additive mask is `select %keep, 0.0, <lowest f32>`.
+
+    ```mlir
+    %mask = xf.select %keep, 0.000000e+00, -3.40282347E+38 : tensor<?x?xi1> -> tensor<?x?xf32>
+    ```
+  }];
+  let arguments = (ins TensorOf<[I1]>:$cond, F32Attr:$true_value, F32Attr:$false_value);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = [{
+    $cond `,` $true_value `,` $false_value attr-dict `:` type($cond) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Xf_PaddingMaskOp : Xf_Op<"padding_mask", [Pure]> {
   let summary = "an explicit additive key-padding mask from sequence lengths";
   let description = [{

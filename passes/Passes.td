@@ -77,9 +77,15 @@ def PackWeights : Pass<"xf-pack-weights", "ModuleOp"> {
 def SpecializeMasks : Pass<"xf-specialize-masks", "ModuleOp"> {
   let summary = "Turn explicit mask tensors into attention mask attributes";
   let description = [{
-    An `xf.attention` whose mask operand is an `xf.causal_mask` gets
-    `mask_kind causal` and loses the operand; the [seq, seq] mask tensor is
-    erased when nothing else uses it. Other masks are left alone.
+    An `xf.attention` whose mask operand keeps exactly the keys `j <= i`
+    gets `mask_kind causal`, one that keeps `i - w < j <= i` gets
+    `sliding_window` with window w, and the operand goes; the [seq, seq] mask
+    tensor is erased when nothing else uses it. Masks are analysed as the band
+    of `j - i` they keep: `xf.causal_mask`, `xf.sliding_window_mask`, masks
+    written from positions (`select(compare(iota, iota), 0, hidden)` with
+    either polarity and operand order, an offset, any hidden value at or below
+    -1e4) and sums of such masks. Other masks are left alone with a remark
+    that names the band, or says the construction is not recognised.
   }];
   let dependentDialects = ["::mlir::xf::XfDialect"];
   let statistics = [

@@ -9,7 +9,8 @@
 // and reused across calls, so a run allocates nothing per kernel call.
 //
 // What is left alone: values an entry point returns (and their views: they
-// outlive the call), position ids, parameters, cache views, arguments.
+// outlive the call), integer results (mask conditions), position ids,
+// parameters, cache views, arguments.
 //
 //===----------------------------------------------------------------------===//
 
@@ -115,7 +116,8 @@ private:
     for (Operation &op : body) {
       if (auto call = dyn_cast<func::CallOp>(op)) {
         auto kernel = symbols.lookup<func::FuncOp>(call.getCallee());
-        if (kernel && kernel->hasAttr(kKernelAttrName) && call.getNumResults() == 1)
+        if (kernel && kernel->hasAttr(kKernelAttrName) && call.getNumResults() == 1 &&
+            cast<RankedTensorType>(call.getResult(0).getType()).getElementType().isF32())
           root[call.getResult(0)] = call.getResult(0);
       } else if (auto reshape = dyn_cast<ReshapeOp>(op)) {
         if (Value r = root.lookup(reshape.getInput()))

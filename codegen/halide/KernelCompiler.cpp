@@ -36,6 +36,9 @@ const char *kernelKindName(KernelKind kind) {
   case KernelKind::Attention: return "attention";
   case KernelKind::Moe: return "moe";
   case KernelKind::RelativePositionBias: return "relative_position_bias";
+  case KernelKind::Iota: return "iota";
+  case KernelKind::Compare: return "compare";
+  case KernelKind::Select: return "select";
   }
   return "unknown";
 }
@@ -72,6 +75,9 @@ static Func emit(const KernelSpec &s, Inputs &in) {
   case KernelKind::Attention: return emitAttention(s, in);
   case KernelKind::Moe: return emitMoe(s, in);
   case KernelKind::RelativePositionBias: return emitRelativePositionBias(s, in);
+  case KernelKind::Iota: return emitIota(s, in);
+  case KernelKind::Compare: return emitCompare(s, in);
+  case KernelKind::Select: return emitSelect(s, in);
   }
   throw CompileError("unknown kernel kind");
 }

@@ -60,6 +60,9 @@ Halide::Func emitPaddingMask(const KernelSpec &s, Inputs &in);
 Halide::Func emitAttention(const KernelSpec &s, Inputs &in);
 Halide::Func emitMoe(const KernelSpec &s, Inputs &in);
 Halide::Func emitRelativePositionBias(const KernelSpec &s, Inputs &in);
+Halide::Func emitIota(const KernelSpec &s, Inputs &in);
+Halide::Func emitCompare(const KernelSpec &s, Inputs &in);
+Halide::Func emitSelect(const KernelSpec &s, Inputs &in);
 
 /// T5's bucket of relative position `rel` (key - query), read from tables
 /// made at compile time with the reference's float32 formula.

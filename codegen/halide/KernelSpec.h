@@ -22,7 +22,7 @@ enum class KernelKind {
   Linear,     // (x [.., K], w [K, N] | [N, K] (transposed), bias? [N], residual? [.., N],
               //  gate? (w's shape))
               // -> [.., N]; ints: has bias, has residual, activation (0 none,
-              // 1 gelu_tanh, 2 gelu, 3 silu, 4 relu)
+              // 1 gelu_tanh, 2 gelu, 3 silu, 4 relu), has gate
   Matmul,     // (a [.., M, K], b [.., K, N]) -> [.., M, N]
   Add,        // (lhs, rhs suffix-broadcast) -> lhs shape
   Mul,        // (lhs, rhs suffix-broadcast) -> lhs shape
@@ -44,6 +44,10 @@ enum class KernelKind {
   Moe,        // (x [.., H], gate [E, H], w1 [E, I, H], w2 [E, H, I], w3 [E, I, H]) top_k ints[0]
   RelativePositionBias, // (table [buckets, H], qids, kids) -> [H, Sq, Sk]; ints: buckets,
                         // max_distance, bidirectional
+  Iota,       // (ref) -> i64 positions along result axis ints[0]
+  Compare,    // (lhs i64, rhs i64, size-1 dims broadcast) -> 0/1 (i1 held as i64);
+              // ints: predicate (lt, le, gt, ge, eq, ne), offset added to rhs
+  Select,     // (cond 0/1) -> f32 of cond's shape: scalar where true, scalar2 where false
 };
 
 const char *kernelKindName(KernelKind kind);
@@ -51,7 +55,7 @@ const char *kernelKindName(KernelKind kind);
 /// One operand or the result: element type, and sizes outermost first
 /// (-1 where dynamic).
 struct KernelArg {
-  bool isInt = false; // i64 (ids) or f32
+  bool isInt = false; // i64 (ids; i1 conditions are held as i64 0/1) or f32
   std::vector<int64_t> shape;
   int rank() const { return (int)shape.size(); }
 };
@@ -61,12 +65,11 @@ struct KernelSpec {
   KernelKind kind = KernelKind::Add;
   std::vector<KernelArg> inputs;
   KernelArg output;
-  /// Scale factor, norm epsilon, attention scale or rope theta.
-  float scalar = 0.0f;
+  /// Scale factor, norm epsilon, attention scale or rope theta; Select: the
+  /// value where true (`scalar`) and where false (`scalar2`).
+  float scalar = 0.0f, scalar2 = 0.0f;
   /// transpose_w (Linear), tanh approximation (Gelu), causal (Attention).
   bool flag = false;
-  /// Linear: has-bias, has-residual, activation (0 none, 1 gelu_tanh, 2 gelu,
-  /// 3 silu, 4 relu), has-gate.
   /// Permutation (Transpose, tensor order); axis, start, size (Slice);
   /// window (SlidingWindowMask); repeats; Attention: window (0: none),
   /// bias buckets (0: no bias table), bias max_distance, bias bidirectional,

@@ -310,7 +310,10 @@ private:
           busy.erase(std::unique(busy.begin(), busy.end()), busy.end());
           os << "  ctx.arena.releaseIdle({" << join(busy) << "}, {" << join(*shape) << "});\n";
         }
-        os << "  xfrt::Tensor " << out << " = xfrt::Tensor::f32({" << join(*shape) << "});\n";
+        bool isInt = isa<IntegerType>(
+            cast<RankedTensorType>(call.getResult(0).getType()).getElementType());
+        os << "  xfrt::Tensor " << out << " = xfrt::Tensor::" << (isInt ? "i64" : "f32") << "({"
+           << join(*shape) << "});\n";
       }
       std::string sym = kernelSymbol(kernel);
       os << "  xfrt::checkKernel(" << sym << "(";

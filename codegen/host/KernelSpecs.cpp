@@ -22,7 +22,7 @@ Operation *kernelOp(func::FuncOp kernel) { return &kernel.getBody().front().fron
 KernelArg argOf(Type type) {
   auto t = cast<RankedTensorType>(type);
   KernelArg a;
-  a.isInt = t.getElementType().isInteger(64);
+  a.isInt = isa<IntegerType>(t.getElementType()); // i64, or i1 held as i64
   for (int64_t d : t.getShape())
     a.shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
   return a;
@@ -117,6 +117,22 @@ FailureOr<KernelSpec> mlir::xf::buildKernelSpec(func::FuncOp kernel) {
                   return true;
                 })
                 .Case([&](PaddingMaskOp) { return s.kind = KernelKind::PaddingMask, true; })
+                .Case([&](IotaOp o) {
+                  s.kind = KernelKind::Iota;
+                  s.ints = {o.getAxis()};
+                  return true;
+                })
+                .Case([&](CompareOp o) {
+                  s.kind = KernelKind::Compare;
+                  s.ints = {(int64_t)o.getPredicate(), o.getOffsetValue()};
+                  return true;
+                })
+                .Case([&](SelectOp o) {
+                  s.kind = KernelKind::Select;
+                  s.scalar = o.getTrueValue().convertToFloat();
+                  s.scalar2 = o.getFalseValue().convertToFloat();
+                  return true;
+                })
                 .Case([&](MoeOp o) {
                   s.kind = KernelKind::Moe;
                   s.ints = {o.getTopK()};
@@ -168,6 +184,11 @@ FailureOr<std::vector<std::string>> mlir::xf::resultShapeExprs(func::FuncOp kern
                         })
                         .Case([&](AttentionOp) { return i == 3 ? dim(2, 3) : dim(0, i); })
                         .Case([&](EmbeddingOp) { return dim(1, i); })
+                        .Case([&](IotaOp o) { return dim(0, o.getDim()); })
+                        .Case([&](CompareOp c) {
+                          auto lhs = cast<RankedTensorType>(c.getLhs().getType());
+                          return lhs.getDimSize(i) == 1 ? dim(1, i) : dim(0, i);
+                        })
                         .Default([&](Operation *) { return dim(0, i); });
     out.push_back(e);
   }

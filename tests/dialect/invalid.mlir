@@ -434,3 +434,38 @@ func.func @linear_gate_activation(%x: tensor<?x?x8xf32>, %w: tensor<8x16xf32>) -
   %y = xf.linear %x, %w gate %w : tensor<?x?x8xf32>, tensor<8x16xf32> gate tensor<8x16xf32> -> tensor<?x?x16xf32>
   return %y : tensor<?x?x16xf32>
 }
+
+// -----
+
+// iota: the positions run along one dimension; the others are static 1.
+func.func @iota_two_axes(%ids: tensor<?x?xi64>) -> tensor<?x?xi64> {
+  // expected-error @+1 {{'xf.iota' op result must have one dimension that is not of static size 1, got 'tensor<?x?xi64>'}}
+  %i = xf.iota %ids dim 1 : tensor<?x?xi64> -> tensor<?x?xi64>
+  return %i : tensor<?x?xi64>
+}
+
+// -----
+
+func.func @iota_dim(%ids: tensor<?x?xi64>) -> tensor<?x1xi64> {
+  // expected-error @+1 {{'xf.iota' op dim 2 is out of range for a rank-2 tensor}}
+  %i = xf.iota %ids dim 2 : tensor<?x?xi64> -> tensor<?x1xi64>
+  return %i : tensor<?x1xi64>
+}
+
+// -----
+
+// compare: both operands have the result's rank.
+func.func @compare_rank(%a: tensor<?xi64>, %b: tensor<?x1xi64>) -> tensor<?x?xi1> {
+  // expected-error @+1 {{'xf.compare' op operands must have the result's rank 2}}
+  %c = xf.compare le %a, %b : tensor<?xi64>, tensor<?x1xi64> -> tensor<?x?xi1>
+  return %c : tensor<?x?xi1>
+}
+
+// -----
+
+// select: the result has the condition's shape.
+func.func @select_shape(%c: tensor<?x?xi1>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'xf.select' op result shape must equal the condition's shape}}
+  %m = xf.select %c, 0.000000e+00, -1.000000e+04 : tensor<?x?xi1> -> tensor<?x4xf32>
+  return %m : tensor<?x4xf32>
+}

@@ -68,6 +68,23 @@ func.func @epilogues(%x: tensor<?x?x64xf32>) -> tensor<?x?x64xf32> {
   return %r : tensor<?x?x64xf32>
 }
 
+// Masks from positions: iota along rows and columns, compare (with and
+// without an offset), select.
+// CHECK-LABEL: func.func @positions(
+// CHECK:         %[[I:.*]] = xf.iota %{{.*}} dim 1 : tensor<?x?xi64> -> tensor<?x1xi64>
+// CHECK:         %[[J:.*]] = xf.iota %{{.*}} dim 1 : tensor<?x?xi64> -> tensor<1x?xi64>
+// CHECK:         %[[C:.*]] = xf.compare le %[[J]], %[[I]] : tensor<1x?xi64>, tensor<?x1xi64> -> tensor<?x?xi1>
+// CHECK:         xf.compare gt %[[J]], %[[I]] offset -4 : tensor<1x?xi64>, tensor<?x1xi64> -> tensor<?x?xi1>
+// CHECK:         xf.select %[[C]], 0.000000e+00, -3.40282347E+38 : tensor<?x?xi1> -> tensor<?x?xf32>
+func.func @positions(%ids: tensor<?x?xi64>) -> (tensor<?x?xf32>, tensor<?x?xi1>) {
+  %i = xf.iota %ids dim 1 : tensor<?x?xi64> -> tensor<?x1xi64>
+  %j = xf.iota %ids dim 1 : tensor<?x?xi64> -> tensor<1x?xi64>
+  %c = xf.compare le %j, %i : tensor<1x?xi64>, tensor<?x1xi64> -> tensor<?x?xi1>
+  %n = xf.compare gt %j, %i offset -4 : tensor<1x?xi64>, tensor<?x1xi64> -> tensor<?x?xi1>
+  %m = xf.select %c, 0.000000e+00, -3.40282347E+38 : tensor<?x?xi1> -> tensor<?x?xf32>
+  return %m, %n : tensor<?x?xf32>, tensor<?x?xi1>
+}
+
 // Normalisation and activations: layer_norm, softmax, both gelu flavours.
 // CHECK-LABEL: func.func @norm_act(
 // CHECK-SAME:      %[[X:.*]]: tensor<?x?x64xf32>, %[[S:.*]]: tensor<?x4x?x?xf32>)

@@ -52,6 +52,20 @@ grep -q "xf.causal_mask" "$WORK/dump/00-input.mlir"
 ! grep -q "xf.causal_mask" "$WORK/dump/"*specialize-masks.mlir
 $PY "$HERE/check_gpt2.py" --model "$WORK/f32" --exe "$WORK/f32-compiled.exe" --input-ids "$IDS" --max-new-tokens 3
 
+step "a causal mask written from positions (iota, compare, select): specialised to loop bounds, and run as kernels under --no-opt"
+sed -f "$HERE/Inputs/causal-mask-from-positions.sed" "$WORK/f32.mlir" > "$WORK/f32-positions.mlir"
+grep -q "xf.compare le" "$WORK/f32-positions.mlir"
+! grep -q "xf.causal_mask" "$WORK/f32-positions.mlir"
+"$BIN/xf-opt" "$WORK/f32-positions.mlir" --xf-pipeline -o "$WORK/f32-positions-opt.mlir"
+grep -Eq "mask_kind +causal" "$WORK/f32-positions-opt.mlir"
+! grep -q "xf.select" "$WORK/f32-positions-opt.mlir"
+for flags in "" "--no-opt"; do
+  # shellcheck disable=SC2086
+  "$BIN/xfc" compile "$WORK/f32-positions.mlir" -o "$WORK/f32-positions.exe" $flags
+  $PY "$HERE/check_gpt2.py" --model "$WORK/f32" --exe "$WORK/f32-positions.exe" --input-ids "$IDS" --max-new-tokens 4
+done
+"$BIN/xf-check-passes" "$WORK/f32-positions.mlir"
+
 step "the reference interpreter: every pipeline stage keeps the numbers"
 "$BIN/xf-check-passes" "$WORK/f32.mlir"
 "$BIN/xf-check-passes" "$WORK/f32.mlir" --no-opt

@@ -88,3 +88,101 @@ func.func @sliding_window(%ids: tensor<?x?xi64>, %q: tensor<?x2x?x4xf32>, %k: te
       : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
   return %o : tensor<?x2x?x4xf32>
 }
+
+// -----
+
+// A causal mask written from positions (keys j <= queries i, then 0 / lowest):
+// the same mask_kind causal; the position ops are left for canonicalize.
+// CHECK-LABEL: func.func @causal_from_positions(
+// CHECK-NOT:     xf.select
+// CHECK:         xf.attention %{{.*}}, %{{.*}}, %{{.*}} mask_kind causal scale
+func.func @causal_from_positions(%ids: tensor<?x?xi64>, %q: tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32> {
+  %i = xf.iota %ids dim 1 : tensor<?x?xi64> -> tensor<?x1xi64>
+  %j = xf.iota %ids dim 1 : tensor<?x?xi64> -> tensor<1x?xi64>
+  %keep = xf.compare le %j, %i : tensor<1x?xi64>, tensor<?x1xi64> -> tensor<?x?xi1>
+  %m = xf.select %keep, 0.000000e+00, -3.40282347E+38 : tensor<?x?xi1> -> tensor<?x?xf32>
+  %o = xf.attention %q, %q, %q mask(%m : tensor<?x?xf32>) mask_kind none scale 5.000000e-01
+      : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+  return %o : tensor<?x2x?x4xf32>
+}
+
+// -----
+
+// The other way round: hide where the key is past the query (i < j, query on
+// the left, -1e4 as HF's older models write it).
+// CHECK-LABEL: func.func @causal_hidden_where(
+// CHECK:         xf.attention %{{.*}} mask_kind causal scale
+func.func @causal_hidden_where(%ids: tensor<?x?xi64>, %q: tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32> {
+  %i = xf.iota %ids dim 1 : tensor<?x?xi64> -> tensor<?x1xi64>
+  %j = xf.iota %ids dim 1 : tensor<?x?xi64> -> tensor<1x?xi64>
+  %future = xf.compare lt %i, %j : tensor<?x1xi64>, tensor<1x?xi64> -> tensor<?x?xi1>
+  %m = xf.select %future, -1.000000e+04, 0.000000e+00 : tensor<?x?xi1> -> tensor<?x?xf32>
+  %o = xf.attention %q, %q, %q mask(%m : tensor<?x?xf32>) mask_kind none scale 5.000000e-01
+      : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+  return %o : tensor<?x2x?x4xf32>
+}
+
+// -----
+
+// Mistral's sliding window written from positions: causal plus "the key is
+// within 4 of the query" (j > i - 4), added; the sum keeps i - 4 < j <= i.
+// CHECK-LABEL: func.func @window_from_positions(
+// CHECK:         xf.attention %{{.*}} mask_kind sliding_window scale 5.000000e-01 {window = 4 : i64}
+func.func @window_from_positions(%ids: tensor<?x?xi64>, %q: tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32> {
+  %i = xf.iota %ids dim 1 : tensor<?x?xi64> -> tensor<?x1xi64>
+  %j = xf.iota %ids dim 1 : tensor<?x?xi64> -> tensor<1x?xi64>
+  %past = xf.compare le %j, %i : tensor<1x?xi64>, tensor<?x1xi64> -> tensor<?x?xi1>
+  %near = xf.compare gt %j, %i offset -4 : tensor<1x?xi64>, tensor<?x1xi64> -> tensor<?x?xi1>
+  %m1 = xf.select %past, 0.000000e+00, -3.40282347E+38 : tensor<?x?xi1> -> tensor<?x?xf32>
+  %m2 = xf.select %near, 0.000000e+00, -3.40282347E+38 : tensor<?x?xi1> -> tensor<?x?xf32>
+  %m = xf.add %m1, %m2 : tensor<?x?xf32>, tensor<?x?xf32>
+  %o = xf.attention %q, %q, %q mask(%m : tensor<?x?xf32>) mask_kind none scale 5.000000e-01
+      : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+  return %o : tensor<?x2x?x4xf32>
+}
+
+// -----
+
+// Not specialised: a mask that also hides the diagonal (j < i) is not causal,
+// so it stays a tensor, and a remark names the band it keeps.
+// CHECK-LABEL: func.func @strictly_causal(
+// CHECK:         xf.attention %{{.*}} mask(%{{.*}} : tensor<?x?xf32>) mask_kind none
+func.func @strictly_causal(%ids: tensor<?x?xi64>, %q: tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32> {
+  %i = xf.iota %ids dim 1 : tensor<?x?xi64> -> tensor<?x1xi64>
+  %j = xf.iota %ids dim 1 : tensor<?x?xi64> -> tensor<1x?xi64>
+  %keep = xf.compare lt %j, %i : tensor<1x?xi64>, tensor<?x1xi64> -> tensor<?x?xi1>
+  %m = xf.select %keep, 0.000000e+00, -3.40282347E+38 : tensor<?x?xi1> -> tensor<?x?xf32>
+  // expected-remark @+1 {{mask not specialised: it keeps the keys with -inf <= j - i <= -1, which is neither causal nor a sliding window}}
+  %o = xf.attention %q, %q, %q mask(%m : tensor<?x?xf32>) mask_kind none scale 5.000000e-01
+      : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+  return %o : tensor<?x2x?x4xf32>
+}
+
+// -----
+
+// Not specialised: positions of two different sequences (the mask need not
+// be square), and a mask whose hidden value (-1) does not hide a key.
+// CHECK-LABEL: func.func @two_sequences(
+// CHECK:         mask_kind none
+// CHECK-LABEL: func.func @soft_mask(
+// CHECK:         mask_kind none
+func.func @two_sequences(%ids: tensor<?x?xi64>, %kids: tensor<?x?xi64>, %q: tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32> {
+  %i = xf.iota %ids dim 1 : tensor<?x?xi64> -> tensor<?x1xi64>
+  %j = xf.iota %kids dim 1 : tensor<?x?xi64> -> tensor<1x?xi64>
+  %keep = xf.compare le %j, %i : tensor<1x?xi64>, tensor<?x1xi64> -> tensor<?x?xi1>
+  %m = xf.select %keep, 0.000000e+00, -3.40282347E+38 : tensor<?x?xi1> -> tensor<?x?xf32>
+  // expected-remark @+1 {{mask not specialised: it is not a recognised mask construction}}
+  %o = xf.attention %q, %q, %q mask(%m : tensor<?x?xf32>) mask_kind none scale 5.000000e-01
+      : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+  return %o : tensor<?x2x?x4xf32>
+}
+func.func @soft_mask(%ids: tensor<?x?xi64>, %q: tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32> {
+  %i = xf.iota %ids dim 1 : tensor<?x?xi64> -> tensor<?x1xi64>
+  %j = xf.iota %ids dim 1 : tensor<?x?xi64> -> tensor<1x?xi64>
+  %keep = xf.compare le %j, %i : tensor<1x?xi64>, tensor<?x1xi64> -> tensor<?x?xi1>
+  %m = xf.select %keep, 0.000000e+00, -1.000000e+00 : tensor<?x?xi1> -> tensor<?x?xf32>
+  // expected-remark @+1 {{mask not specialised: it is not a recognised mask construction}}
+  %o = xf.attention %q, %q, %q mask(%m : tensor<?x?xf32>) mask_kind none scale 5.000000e-01
+      : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+  return %o : tensor<?x2x?x4xf32>
+}
