@@ -119,9 +119,9 @@ public:
     if (auto buffer = op.getAttrOfType<IntegerAttr>(kBufferAttrName)) {
       holder[buffer.getInt()] = op.getResult(0);
       bufferOf[op.getResult(0)] = {buffer.getInt(), op.getResult(0)};
-    } else if (auto reshape = dyn_cast<ReshapeOp>(op)) {
-      if (auto it = bufferOf.find(reshape.getInput()); it != bufferOf.end())
-        bufferOf[reshape.getResult()] = it->second;
+    } else if (isa<ReshapeOp, SliceOp>(op)) { // views of their input
+      if (auto it = bufferOf.find(op.getOperand(0)); it != bufferOf.end())
+        bufferOf[op.getResult(0)] = it->second;
     }
   }
 

@@ -22,10 +22,11 @@ using namespace mlir::xf;
 
 namespace {
 
-/// Ops the host program runs itself: declarations, views, index math.
+/// Ops the host program runs itself: declarations, views (a reshape or a
+/// slice moves no data), index math.
 bool staysInHost(Operation *op) {
-  return isa<ParamOp, ParamStackOp, PositionIdsOp, ReshapeOp, CacheAppendOp, CacheReadOp, func::ReturnOp,
-             func::CallOp>(op) ||
+  return isa<ParamOp, ParamStackOp, PositionIdsOp, ReshapeOp, SliceOp, CacheAppendOp,
+             CacheReadOp, func::ReturnOp, func::CallOp>(op) ||
          op->getDialect() != op->getContext()->getLoadedDialect<XfDialect>();
 }
 

@@ -132,7 +132,8 @@ def OutlineKernels : Pass<"xf-outline-kernels", "ModuleOp"> {
   let description = [{
     Every xf compute op in a public function becomes a call to a private
     function marked `xf.kernel` that holds that op alone. Parameters, position
-    ids, reshapes (views) and cache appends stay in the host program.
+    ids, views (reshapes and slices) and cache appends stay in the host
+    program.
   }];
   let dependentDialects = ["::mlir::xf::XfDialect"];
   let statistics = [

@@ -119,9 +119,9 @@ private:
         if (kernel && kernel->hasAttr(kKernelAttrName) && call.getNumResults() == 1 &&
             cast<RankedTensorType>(call.getResult(0).getType()).getElementType().isF32())
           root[call.getResult(0)] = call.getResult(0);
-      } else if (auto reshape = dyn_cast<ReshapeOp>(op)) {
-        if (Value r = root.lookup(reshape.getInput()))
-          root[reshape.getResult()] = r;
+      } else if (isa<ReshapeOp, SliceOp>(op)) { // views of their input
+        if (Value r = root.lookup(op.getOperand(0)))
+          root[op.getResult(0)] = r;
       }
       for (Value v : op.getOperands())
         if (Value r = root.lookup(v)) {

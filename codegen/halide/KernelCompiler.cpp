@@ -31,7 +31,6 @@ const char *kernelKindName(KernelKind kind) {
   case KernelKind::Softmax: return "softmax";
   case KernelKind::Gelu: return "gelu";
   case KernelKind::Transpose: return "transpose";
-  case KernelKind::Slice: return "slice";
   case KernelKind::CausalMask: return "causal_mask";
   case KernelKind::Attention: return "attention";
   case KernelKind::Moe: return "moe";
@@ -70,7 +69,6 @@ static Func emit(const KernelSpec &s, Inputs &in) {
   case KernelKind::PaddingMask: return emitPaddingMask(s, in);
   case KernelKind::Softmax: return emitSoftmax(s, in);
   case KernelKind::Transpose: return emitTranspose(s, in);
-  case KernelKind::Slice: return emitSlice(s, in);
   case KernelKind::CausalMask: return emitCausalMask(s, in);
   case KernelKind::Attention: return emitAttention(s, in);
   case KernelKind::Moe: return emitMoe(s, in);

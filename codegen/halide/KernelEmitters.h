@@ -54,7 +54,6 @@ Halide::Func emitRmsNorm(const KernelSpec &s, Inputs &in);
 Halide::Func emitRope(const KernelSpec &s, Inputs &in);
 Halide::Func emitRepeatHeads(const KernelSpec &s, Inputs &in);
 Halide::Func emitTranspose(const KernelSpec &s, Inputs &in);
-Halide::Func emitSlice(const KernelSpec &s, Inputs &in);
 Halide::Func emitCausalMask(const KernelSpec &s, Inputs &in);
 Halide::Func emitPaddingMask(const KernelSpec &s, Inputs &in);
 Halide::Func emitAttention(const KernelSpec &s, Inputs &in);

@@ -36,7 +36,6 @@ enum class KernelKind {
   Rope,       // (x [B, H, S, D], positions [B, S]) theta
   RepeatHeads, // (x [B, KVH, S, D]) -> [B, KVH * ints[0], S, D]
   Transpose,  // (x) permuted
-  Slice,      // (x) window along one axis
   CausalMask, // (ids [B, S]) -> [S, S] of 0 / lowest
   SlidingWindowMask, // (ids [B, S]) -> [S, S], window ints[0]
   PaddingMask, // (lengths [B], ids [B, S]) -> [B, 1, 1, S]
@@ -70,7 +69,7 @@ struct KernelSpec {
   float scalar = 0.0f, scalar2 = 0.0f;
   /// transpose_w (Linear), tanh approximation (Gelu), causal (Attention).
   bool flag = false;
-  /// Permutation (Transpose, tensor order); axis, start, size (Slice);
+  /// Permutation (Transpose, tensor order);
   /// window (SlidingWindowMask); repeats; Attention: window (0: none),
   /// bias buckets (0: no bias table), bias max_distance, bias bidirectional,
   /// has-mask, has-key-lengths (operands after q, k, v: mask, bias table,

@@ -1,7 +1,7 @@
-//===- Layout.cpp - embedding, transpose, slice, repeat, masks ----*- C++ -*-===//
+//===- Layout.cpp - embedding, transpose, repeat, masks ----------*- C++ -*-===//
 //
 // Kernels that move or make data rather than compute on it: row gathers,
-// permutations, windows along one axis, and the explicit causal mask tensor
+// permutations, repeated heads, and the explicit causal mask tensor
 // (only made when masks are not specialised, e.g. with --no-opt).
 //
 //===----------------------------------------------------------------------===//
@@ -38,18 +38,6 @@ Func emitTranspose(const KernelSpec &s, Inputs &in) {
   Func out("transpose");
   out(v) = in[0](src);
   scheduleRowwise(out, v, 8);
-  return out;
-}
-
-Func emitSlice(const KernelSpec &s, Inputs &in) {
-  int r = s.output.rank();
-  std::vector<Var> v = makeVars(r);
-  std::vector<Expr> src = exprs(v);
-  int axis = r - 1 - (int)s.ints[0];
-  src[axis] = v[axis] + (int)s.ints[1];
-  Func out("slice");
-  out(v) = in[0](src);
-  scheduleRowwise(out, v);
   return out;
 }
 

@@ -265,6 +265,14 @@ private:
          << "});\n";
       return success();
     }
+    if (auto sl = dyn_cast<SliceOp>(op)) {
+      std::string in = name(sl.getInput());
+      if (auto it = bufferOf.find(sl.getInput()); it != bufferOf.end())
+        bufferOf[sl.getResult()] = it->second;
+      os << "  xfrt::Tensor " << fresh(sl) << " = " << in << ".slice(" << sl.getAxis() << ", "
+         << sl.getStart() << ", " << sl.getSize() << ");\n";
+      return success();
+    }
     if (auto c = dyn_cast<CacheAppendOp>(op)) {
       bool ring = cast<KVCacheType>(c.getCache().getType()).getLayout() == CacheLayout::ring;
       os << "  xfrt::Tensor " << fresh(c) << " = xfrt::cacheAppend(" << name(c.getCache())
@@ -325,7 +333,8 @@ private:
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       if (ret.getNumOperands() > 1)
         return ret.emitError("codegen: an entry point returns one tensor or nothing");
-      os << "  return " << (ret.getNumOperands() ? name(ret.getOperand(0)) : "xfrt::Tensor()")
+      os << "  return "
+         << (ret.getNumOperands() ? name(ret.getOperand(0)) + ".contiguous()" : "xfrt::Tensor()")
          << ";\n";
       return success();
     }

@@ -105,11 +105,6 @@ FailureOr<KernelSpec> mlir::xf::buildKernelSpec(func::FuncOp kernel) {
                   s.ints.assign(o.getPermutation().begin(), o.getPermutation().end());
                   return true;
                 })
-                .Case([&](SliceOp o) {
-                  s.kind = KernelKind::Slice;
-                  s.ints = {o.getAxis(), o.getStart(), o.getSize()};
-                  return true;
-                })
                 .Case([&](CausalMaskOp) { return s.kind = KernelKind::CausalMask, true; })
                 .Case([&](RelativePositionBiasOp o) {
                   s.kind = KernelKind::RelativePositionBias;

@@ -35,10 +35,16 @@ public:
   Tensor() = default;
   static Tensor f32(std::vector<int64_t> shape);
   static Tensor i64(std::vector<int64_t> shape);
-  /// The same elements under another shape; requires a contiguous tensor.
+  /// The same elements under another shape, as a view: a contiguous tensor
+  /// takes any shape of its size; a strided one (a slice) one whose regrouped
+  /// dimensions are contiguous among themselves (splitting a sliced row).
   Tensor reshaped(std::vector<int64_t> shape) const;
   /// [0, len) along `axis` (a strided view).
   Tensor prefix(int axis, int64_t len) const;
+  /// [start, start + size) along `axis` (a strided view).
+  Tensor slice(int axis, int64_t start, int64_t size) const;
+  /// This tensor if it is contiguous, else a contiguous copy.
+  Tensor contiguous() const;
   /// The first elements of a contiguous tensor, viewed as `shape` (which
   /// must not hold more elements than this tensor).
   Tensor front(std::vector<int64_t> shape) const;

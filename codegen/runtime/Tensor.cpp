@@ -78,17 +78,86 @@ Tensor Tensor::allocate(std::vector<int64_t> shape, bool isInt) {
 Tensor Tensor::f32(std::vector<int64_t> shape) { return allocate(std::move(shape), false); }
 Tensor Tensor::i64(std::vector<int64_t> shape) { return allocate(std::move(shape), true); }
 
+namespace {
+/// Strides under which `to` views the elements of a tensor of shape `from`
+/// and strides `strides`, without moving them; empty if it cannot. Groups of
+/// dimensions with equal element counts are matched left to right, and each
+/// group of `from` must be contiguous within itself (numpy's no-copy rule).
+std::vector<int64_t> viewStrides(const std::vector<int64_t> &from,
+                                 const std::vector<int64_t> &strides,
+                                 const std::vector<int64_t> &to) {
+  std::vector<int64_t> out(to.size(), 1);
+  size_t i = 0, j = 0;
+  while (i < from.size() && j < to.size()) {
+    size_t i1 = i + 1, j1 = j + 1;
+    int64_t a = from[i], b = to[j];
+    while (a != b) {
+      if (a < b)
+        a *= from[i1++];
+      else
+        b *= to[j1++];
+    }
+    for (size_t k = i; k + 1 < i1; ++k)
+      if (strides[k] != strides[k + 1] * from[k + 1])
+        return {};
+    out[j1 - 1] = strides[i1 - 1];
+    for (size_t k = j1 - 1; k > j; --k)
+      out[k - 1] = out[k] * to[k];
+    i = i1;
+    j = j1;
+  }
+  for (; j < to.size(); ++j) // trailing size-1 dimensions
+    out[j] = 1;
+  return out;
+}
+} // namespace
+
 Tensor Tensor::reshaped(std::vector<int64_t> shape) const {
-  if (strides_ != contiguousStrides(shape_))
-    throw Error("internal: reshape of a strided tensor");
   if (product(shape) != numel())
     throw Error("internal: reshape " + shapeStr(shape_) + " -> " + shapeStr(shape));
+  std::vector<int64_t> strides = strides_ == contiguousStrides(shape_) || numel() == 0
+                                     ? contiguousStrides(shape)
+                                     : viewStrides(shape_, strides_, shape);
+  if (strides.empty())
+    return contiguous().reshaped(std::move(shape));
   Tensor t;
   t.storage_ = storage_;
   t.data_ = data_;
   t.isInt_ = isInt_;
-  t.strides_ = contiguousStrides(shape);
+  t.strides_ = std::move(strides);
   t.shape_ = std::move(shape);
+  return t;
+}
+
+Tensor Tensor::slice(int axis, int64_t start, int64_t size) const {
+  if (axis < 0 || axis >= rank() || start < 0 || size < 0 || start + size > shape_[axis])
+    throw Error("internal: slice [" + std::to_string(start) + ", " +
+                std::to_string(start + size) + ") out of range of " + shapeStr(shape_));
+  Tensor t = *this;
+  t.buf_ = halide_buffer_t{};
+  t.dims_.clear();
+  size_t elem = isInt_ ? sizeof(int64_t) : sizeof(float);
+  t.data_ = static_cast<char *>(data_) + start * strides_[axis] * elem;
+  t.shape_[axis] = size;
+  return t;
+}
+
+Tensor Tensor::contiguous() const {
+  if (empty() || strides_ == contiguousStrides(shape_))
+    return *this;
+  Tensor t = isInt_ ? Tensor::i64(shape_) : Tensor::f32(shape_);
+  size_t elem = isInt_ ? sizeof(int64_t) : sizeof(float);
+  int64_t n = numel(), r = rank();
+  std::vector<int64_t> idx(r, 0);
+  for (int64_t k = 0; k < n; ++k) {
+    int64_t off = 0;
+    for (int64_t d = 0; d < r; ++d)
+      off += idx[d] * strides_[d];
+    std::memcpy(static_cast<char *>(t.data_) + k * elem, static_cast<char *>(data_) + off * elem,
+                elem);
+    for (int64_t d = r - 1; d >= 0 && ++idx[d] == shape_[d]; --d)
+      idx[d] = 0;
+  }
   return t;
 }
 
