@@ -236,6 +236,34 @@ private:
           }
           return one(std::move(out));
         })
+        .Case([&](ParamConcatOp p) -> Results {
+          // Parts as stored, [n_i, rest...], concatenated along dim 0; then
+          // transposed for a transposed declaration.
+          auto type = cast<RankedTensorType>(p.getType());
+          std::vector<int64_t> stored(type.getShape().begin(), type.getShape().end());
+          if (p.getTransposed())
+            std::swap(stored[0], stored[1]);
+          HostTensor cat = HostTensor::zerosF32(stored);
+          size_t at = 0;
+          for (auto [key, n] : llvm::zip(p.getKeys().getAsValueRange<StringAttr>(), p.getSizes())) {
+            std::vector<int64_t> part = stored;
+            part[0] = n;
+            auto t = params(key, key, RankedTensorType::get(part, type.getElementType()),
+                            p.getLoc());
+            if (failed(t))
+              return failure();
+            std::copy(t->f32.begin(), t->f32.end(), cat.f32.begin() + at);
+            at += t->f32.size();
+          }
+          if (!p.getTransposed())
+            return one(std::move(cat));
+          int64_t a = type.getDimSize(0), b = type.getDimSize(1);
+          HostTensor out = HostTensor::zerosF32({a, b});
+          for (int64_t i = 0; i < b; ++i)
+            for (int64_t j = 0; j < a; ++j)
+              out.f32[j * b + i] = cat.f32[i * a + j];
+          return one(std::move(out));
+        })
         .Case([&](MoeOp m) {
           const HostTensor &x = in[0].tensor, &gate = in[1].tensor, &w1 = in[2].tensor,
                            &w2 = in[3].tensor, &w3 = in[4].tensor;

@@ -75,6 +75,29 @@ LogicalResult ParamStackOp::verify() {
   return success();
 }
 
+LogicalResult ParamConcatOp::verify() {
+  auto t = cast<RankedTensorType>(getType());
+  if (!t.hasStaticShape() || t.getRank() < 1)
+    return emitOpError("parameter '") << getName() << "' must have a static shape";
+  if (getKeys().size() < 1 || getKeys().size() != getSizes().size())
+    return emitOpError("parameter '") << getName() << "' needs one size per key, got "
+                                      << getKeys().size() << " keys and " << getSizes().size()
+                                      << " sizes";
+  if (getTransposed() && t.getRank() != 2)
+    return emitOpError("a transposed parameter must be 2-D");
+  int64_t total = 0;
+  for (int64_t n : getSizes()) {
+    if (n <= 0)
+      return emitOpError("part sizes must be positive");
+    total += n;
+  }
+  int64_t concatDim = getTransposed() ? 1 : 0;
+  if (total != t.getDimSize(concatDim))
+    return emitOpError("part sizes add up to ") << total << ", the result's dimension "
+                                                << concatDim << " is " << t.getDimSize(concatDim);
+  return success();
+}
+
 LogicalResult MoeOp::verify() {
   RankedTensorType x, gate, w1, w2, w3;
   if (failed(requireRanked(*this, getInput(), "input", x, 1)) ||

@@ -62,6 +62,29 @@ def Xf_ParamStackOp : Xf_Op<"param_stack", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Xf_ParamConcatOp : Xf_Op<"param_concat", [Pure]> {
+  let summary = "checkpoint tensors concatenated along their leading dimension";
+  let description = [{
+    Declares one parameter made of several checkpoint tensors that agree in
+    every dimension but the first, concatenated in order along it; `sizes`
+    holds each part's leading size. Projection merging declares the Q, K and
+    V weights of one input as one [Nq + Nk + Nv, K] weight this way. With
+    `transposed` (2-D parts) the result is the concatenation transposed,
+    [K, Nq + Nk + Nv]. The executable assembles it once, at load.
+
+    ```mlir
+    %w = xf.param_concat "qkv" from ["q.weight", "k.weight", "v.weight"] sizes [64, 32, 32]
+        : tensor<128x64xf32>
+    %b = xf.param_concat "qkv.bias" from ["q.bias", "k.bias"] sizes [64, 32] : tensor<96xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, StrArrayAttr:$keys, DenseI64ArrayAttr:$sizes,
+                       UnitAttr:$transposed);
+  let results = (outs Xf_F32Tensor:$result);
+  let assemblyFormat = "$name `from` $keys `sizes` $sizes attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Positions and embeddings
 //===----------------------------------------------------------------------===//

@@ -27,7 +27,7 @@ using namespace mlir::xf;
 namespace {
 
 bool isParam(Value v) {
-  return v.getDefiningOp() && isa<ParamOp, ParamStackOp>(v.getDefiningOp());
+  return v.getDefiningOp() && isa<ParamOp, ParamStackOp, ParamConcatOp>(v.getDefiningOp());
 }
 
 struct Split {

@@ -23,10 +23,36 @@ using namespace mlir::xf;
 
 namespace {
 
+/// A parameter declaration that can be loaded transposed: a checkpoint
+/// tensor or a concatenation of them, not transposed yet.
+bool isPackable(Value w) {
+  Operation *def = w.getDefiningOp();
+  if (auto p = dyn_cast_or_null<ParamOp>(def))
+    return !p.getTransposed();
+  if (auto p = dyn_cast_or_null<ParamConcatOp>(def))
+    return !p.getTransposed();
+  return false;
+}
+
+/// The same declaration loaded transposed, created after `def`.
+Value packedCopy(Operation *def) {
+  auto type = cast<RankedTensorType>(def->getResult(0).getType());
+  auto packedType =
+      RankedTensorType::get({type.getDimSize(1), type.getDimSize(0)}, type.getElementType());
+  OpBuilder b(def);
+  b.setInsertionPointAfter(def);
+  if (auto p = dyn_cast<ParamOp>(def))
+    return b.create<ParamOp>(p.getLoc(), packedType, p.getNameAttr(), p.getKeyAttr(),
+                             b.getUnitAttr());
+  auto p = cast<ParamConcatOp>(def);
+  return b.create<ParamConcatOp>(p.getLoc(), packedType, p.getNameAttr(), p.getKeysAttr(),
+                                 p.getSizesAttr(), b.getUnitAttr());
+}
+
 struct PackWeightsPass : xf::impl::PackWeightsBase<PackWeightsPass> {
   void runOnOperation() override {
-    llvm::DenseMap<Operation *, ParamOp> packedOf;
-    SmallVector<ParamOp> originals;
+    llvm::DenseMap<Operation *, Value> packedOf;
+    SmallVector<Operation *> originals;
     getOperation().walk([&](LinearOp linear) {
       if (!linear.getTransposeW())
         return;
@@ -35,23 +61,14 @@ struct PackWeightsPass : xf::impl::PackWeightsBase<PackWeightsPass> {
       SmallVector<OpOperand *> weights{&linear.getWMutable()};
       if (linear.getGate())
         weights.push_back(&linear.getGateMutable()[0]);
+      if (!llvm::all_of(weights, [](OpOperand *use) { return isPackable(use->get()); }))
+        return;
       for (OpOperand *use : weights) {
-        auto param = use->get().getDefiningOp<ParamOp>();
-        if (!param || param.getTransposed())
-          return;
-      }
-      for (OpOperand *use : weights) {
-        auto param = use->get().getDefiningOp<ParamOp>();
-        ParamOp &packed = packedOf[param];
+        Operation *def = use->get().getDefiningOp();
+        Value &packed = packedOf[def];
         if (!packed) {
-          auto type = cast<RankedTensorType>(param.getType());
-          OpBuilder b(param);
-          b.setInsertionPointAfter(param);
-          packed = b.create<ParamOp>(param.getLoc(),
-                                     RankedTensorType::get({type.getDimSize(1), type.getDimSize(0)},
-                                                           type.getElementType()),
-                                     param.getNameAttr(), param.getKeyAttr(), b.getUnitAttr());
-          originals.push_back(param);
+          packed = packedCopy(def);
+          originals.push_back(def);
         }
         use->set(packed);
       }
@@ -59,9 +76,9 @@ struct PackWeightsPass : xf::impl::PackWeightsBase<PackWeightsPass> {
       ++numPacked;
     });
     // A parameter also used elsewhere (a tied embedding) keeps its declaration.
-    for (ParamOp param : originals)
-      if (param->use_empty())
-        param.erase();
+    for (Operation *def : originals)
+      if (def->use_empty())
+        def->erase();
   }
 };
 

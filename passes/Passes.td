@@ -54,6 +54,25 @@ def FuseEpilogues : Pass<"xf-fuse-epilogues", "ModuleOp"> {
   ];
 }
 
+def MergeProjections : Pass<"xf-merge-projections", "ModuleOp"> {
+  let summary = "Merge the GEMMs that project one input into one GEMM";
+  let description = [{
+    Linears of the same input in one block, each reading an [out, in]
+    checkpoint weight (`transpose_w` on an `xf.param`) with at most a bias in
+    its epilogue (all with a bias or all without), become one linear over an
+    `xf.param_concat` of their weights (and biases); each former result is a
+    `xf.slice` of the merged one. Attention's Q, K and V projections, and the
+    cross-attention K and V of every decoder layer of an encoder-decoder,
+    merge this way. A GEMM of the same input that cannot join gets a remark
+    saying why.
+  }];
+  let dependentDialects = ["::mlir::xf::XfDialect"];
+  let statistics = [
+    Statistic<"numMerged", "projections-merged", "Merged projection GEMMs created">,
+    Statistic<"numGemms", "gemms-merged", "GEMMs merged into them">
+  ];
+}
+
 def PackWeights : Pass<"xf-pack-weights", "ModuleOp"> {
   let summary = "Store transposed GEMM weights in the layout the kernel streams";
   let description = [{

@@ -6,8 +6,12 @@
 //                     mask kept as an operand;
 //   specialize-masks  known mask tensors -> mask attributes (no [seq, seq]);
 //   fuse-epilogues    bias add, activation, residual add -> the GEMM's epilogue;
-//   pack-weights      [out, in] GEMM weights transposed once at load;
+//                     a gated MLP -> one GEMM with a gate;
 //   kv-cache          decoder forward -> prefill + decode with typed caches;
+//   merge-projections the GEMMs of one input (Q, K, V) -> one GEMM and views;
+//                     after kv-cache, which follows each cross-attention's
+//                     K/V chain into @encode, so those merge there too;
+//   pack-weights      [out, in] GEMM weights transposed once at load;
 //   outline-kernels   each compute op -> a kernel function;
 //   dedup-kernels     identical kernels (identical layers) merged;
 //   plan-memory       activation buffers numbered by liveness, in place where
@@ -40,8 +44,6 @@ std::vector<PipelineStage> mlir::xf::getPipelineStages(const PipelineOptions &op
                       }});
     stages.push_back({"fuse-epilogues", "bias, activation, residual -> GEMM epilogues",
                       [](OpPassManager &pm) { pm.addPass(createFuseEpilogues()); }});
-    stages.push_back({"pack-weights", "transposed GEMM weights stored [in, out] at load",
-                      [](OpPassManager &pm) { pm.addPass(createPackWeights()); }});
     int64_t maxSeq = options.maxSeq;
     stages.push_back({"kv-cache", "decoder forward -> prefill + decode with KV-caches",
                       [maxSeq](OpPassManager &pm) {
@@ -49,6 +51,10 @@ std::vector<PipelineStage> mlir::xf::getPipelineStages(const PipelineOptions &op
                         o.maxSeq = maxSeq;
                         pm.addPass(createKVCache(o));
                       }});
+    stages.push_back({"merge-projections", "GEMMs of one input -> one GEMM and slices",
+                      [](OpPassManager &pm) { pm.addPass(createMergeProjections()); }});
+    stages.push_back({"pack-weights", "transposed GEMM weights stored [in, out] at load",
+                      [](OpPassManager &pm) { pm.addPass(createPackWeights()); }});
   }
   stages.push_back({"outline-kernels", "compute ops -> kernel functions",
                     [](OpPassManager &pm) { pm.addPass(createOutlineKernels()); }});

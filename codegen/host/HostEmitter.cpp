@@ -102,8 +102,15 @@ public:
       std::vector<std::string> keys;
       for (const std::string &k : p.keys)
         keys.push_back(cppString(k));
-      os << "        {{" << join(keys) << "}, {" << join(p.shape) << "}"
-         << (p.transposed ? ", true" : "") << "},\n";
+      std::vector<std::string> sizes;
+      for (int64_t n : p.concatSizes)
+        sizes.push_back(std::to_string(n));
+      std::string extra;
+      if (p.transposed || !sizes.empty())
+        extra += p.transposed ? ", true" : ", false";
+      if (!sizes.empty())
+        extra += ", {" + join(sizes) + "}";
+      os << "        {{" << join(keys) << "}, {" << join(p.shape) << "}" << extra << "},\n";
     }
     os << "    },\n    {\n";
     for (auto &c : caches) {
@@ -145,6 +152,7 @@ private:
   struct Param {
     std::vector<std::string> keys, shape;
     bool transposed;
+    std::vector<int64_t> concatSizes; // parts concatenated along dim 0
   };
   std::vector<Param> params;
   llvm::StringMap<unsigned> paramIndex;
@@ -154,8 +162,10 @@ private:
   llvm::DenseMap<Value, int64_t> bufferOf;
   llvm::DenseMap<Value, Operation *> lastUse;
 
-  unsigned paramSlot(std::vector<std::string> keys, Type type, bool transposed = false) {
-    std::string id = transposed ? "T\n" : "\n";
+  unsigned paramSlot(std::vector<std::string> keys, Type type, bool transposed = false,
+                     std::vector<int64_t> concatSizes = {}) {
+    std::string id = transposed ? "T" : "";
+    id += concatSizes.empty() ? "\n" : "C\n";
     for (const std::string &k : keys)
       id += k + "\n";
     auto [it, inserted] = paramIndex.try_emplace(id, params.size());
@@ -163,7 +173,7 @@ private:
       std::vector<std::string> shape;
       for (int64_t d : cast<RankedTensorType>(type).getShape())
         shape.push_back(std::to_string(d));
-      params.push_back({std::move(keys), shape, transposed});
+      params.push_back({std::move(keys), shape, transposed, std::move(concatSizes)});
     }
     return it->second;
   }
@@ -233,6 +243,16 @@ private:
       os << "  xfrt::Tensor " << fresh(p) << " = ctx.param("
          << paramSlot({p.getKey().str()}, p.getType(), p.getTransposed()) << "); // "
          << p.getName() << (p.getTransposed() ? " (transposed)" : "") << "\n";
+      return success();
+    }
+    if (auto p = dyn_cast<ParamConcatOp>(op)) {
+      std::vector<std::string> keys;
+      for (StringRef k : p.getKeys().getAsValueRange<StringAttr>())
+        keys.push_back(k.str());
+      std::vector<int64_t> sizes(p.getSizes().begin(), p.getSizes().end());
+      os << "  xfrt::Tensor " << fresh(p) << " = ctx.param("
+         << paramSlot(keys, p.getType(), p.getTransposed(), sizes) << "); // " << p.getName()
+         << (p.getTransposed() ? " (transposed)" : "") << "\n";
       return success();
     }
     if (auto p = dyn_cast<ParamStackOp>(op)) {

@@ -76,11 +76,14 @@ private:
 /// A parameter: one checkpoint tensor, or several of the same shape stacked
 /// along a new leading dimension (then `shape` includes that dimension).
 /// `transposed`: a 2-D tensor stored [b, a] in the checkpoint, loaded as
-/// `shape` = [a, b].
+/// `shape` = [a, b]. `concatSizes`: the keys' tensors are instead
+/// concatenated along their first dimension (as stored), part i of leading
+/// size concatSizes[i].
 struct ParamDesc {
   std::vector<const char *> keys;
   std::vector<int64_t> shape;
   bool transposed = false;
+  std::vector<int64_t> concatSizes;
 };
 struct CacheDesc {
   int64_t heads, capacity, headDim;

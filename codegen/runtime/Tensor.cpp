@@ -293,16 +293,21 @@ std::vector<Tensor> loadParams(const ModelDesc &desc, const std::string &path) {
     throw Error("cannot load weights: " + err);
   std::vector<Tensor> out;
   for (const ParamDesc &p : desc.params) {
-    bool stacked = p.keys.size() > 1;
+    bool concat = !p.concatSizes.empty();
+    bool stacked = p.keys.size() > 1 && !concat;
     std::vector<int64_t> partShape = p.shape;
     if (stacked)
       partShape.erase(partShape.begin());
     if (p.transposed)
       std::reverse(partShape.begin(), partShape.end());
     Tensor t = Tensor::f32(p.shape);
-    int64_t partSize = t.numel() / (int64_t)p.keys.size();
+    int64_t partSize = t.numel() / (int64_t)p.keys.size(), offset = 0;
     for (size_t i = 0; i < p.keys.size(); ++i) {
       const char *key = p.keys[i];
+      if (concat) { // part i: [concatSizes[i], rest...] as stored, one after another
+        partShape[0] = p.concatSizes.at(i);
+        partSize = product(partShape);
+      }
       const xf::readers::TensorInfo *info = ckpt->find(key);
       if (!info)
         throw Error("weights " + ckpt->path() + " do not match the compiled model: no tensor '" +
@@ -311,8 +316,9 @@ std::vector<Tensor> loadParams(const ModelDesc &desc, const std::string &path) {
         throw Error("weights " + ckpt->path() + " do not match the compiled model: tensor '" +
                     key + "' has shape " + shapeStr(info->shape) + ", the model expects " +
                     shapeStr(partShape));
-      if (!ckpt->readAsF32(key, t.f32data() + i * partSize, err))
+      if (!ckpt->readAsF32(key, t.f32data() + (concat ? offset : i * partSize), err))
         throw Error("cannot load weights: " + err);
+      offset += partSize;
     }
     if (p.transposed) { // [b, a] as stored -> [a, b], once
       int64_t a = p.shape[0], b = p.shape[1];

@@ -469,3 +469,20 @@ func.func @select_shape(%c: tensor<?x?xi1>) -> tensor<?x4xf32> {
   %m = xf.select %c, 0.000000e+00, -1.000000e+04 : tensor<?x?xi1> -> tensor<?x4xf32>
   return %m : tensor<?x4xf32>
 }
+
+// -----
+
+// param_concat: the part sizes add up to the concatenated dimension.
+func.func @param_concat_sizes() -> tensor<16x8xf32> {
+  // expected-error @+1 {{'xf.param_concat' op part sizes add up to 12, the result's dimension 0 is 16}}
+  %a = xf.param_concat "qkv" from ["q", "k"] sizes [8, 4] : tensor<16x8xf32>
+  return %a : tensor<16x8xf32>
+}
+
+// -----
+
+func.func @param_concat_keys() -> tensor<12x8xf32> {
+  // expected-error @+1 {{'xf.param_concat' op parameter 'qk' needs one size per key, got 1 keys and 2 sizes}}
+  %a = xf.param_concat "qk" from ["q"] sizes [8, 4] : tensor<12x8xf32>
+  return %a : tensor<12x8xf32>
+}

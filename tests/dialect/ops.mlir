@@ -85,6 +85,16 @@ func.func @positions(%ids: tensor<?x?xi64>) -> (tensor<?x?xf32>, tensor<?x?xi1>)
   return %m, %n : tensor<?x?xf32>, tensor<?x?xi1>
 }
 
+// Concatenated parameters, plain and transposed.
+// CHECK-LABEL: func.func @param_concat(
+// CHECK:         xf.param_concat "qkv" from ["q", "k", "v"] sizes [8, 4, 4] : tensor<16x8xf32>
+// CHECK:         xf.param_concat "qkv" from ["q", "k", "v"] sizes [8, 4, 4] {transposed} : tensor<8x16xf32>
+func.func @param_concat() -> (tensor<16x8xf32>, tensor<8x16xf32>) {
+  %a = xf.param_concat "qkv" from ["q", "k", "v"] sizes [8, 4, 4] : tensor<16x8xf32>
+  %b = xf.param_concat "qkv" from ["q", "k", "v"] sizes [8, 4, 4] {transposed} : tensor<8x16xf32>
+  return %a, %b : tensor<16x8xf32>, tensor<8x16xf32>
+}
+
 // Normalisation and activations: layer_norm, softmax, both gelu flavours.
 // CHECK-LABEL: func.func @norm_act(
 // CHECK-SAME:      %[[X:.*]]: tensor<?x?x64xf32>, %[[S:.*]]: tensor<?x4x?x?xf32>)

@@ -76,3 +76,15 @@ func.func @gated_gate_computed(%x: tensor<?x?x8xf32>, %g: tensor<16x8xf32>) -> t
   %y = xf.linear %x, %u gate %g {activation = "silu", transpose_w} : tensor<?x?x8xf32>, tensor<16x8xf32> gate tensor<16x8xf32> -> tensor<?x?x16xf32>
   return %y : tensor<?x?x16xf32>
 }
+
+// -----
+
+// A merged projection's concatenated weight is loaded transposed as a whole.
+// CHECK-LABEL: func.func @concat
+// CHECK: %[[W:.*]] = xf.param_concat "qk" from ["q", "k"] sizes [8, 4] {transposed} : tensor<8x12xf32>
+// CHECK: xf.linear %{{.*}}, %[[W]] : tensor<?x?x8xf32>, tensor<8x12xf32> -> tensor<?x?x12xf32>
+func.func @concat(%x: tensor<?x?x8xf32>) -> tensor<?x?x12xf32> {
+  %w = xf.param_concat "qk" from ["q", "k"] sizes [8, 4] : tensor<12x8xf32>
+  %y = xf.linear %x, %w {transpose_w} : tensor<?x?x8xf32>, tensor<12x8xf32> -> tensor<?x?x12xf32>
+  return %y : tensor<?x?x12xf32>
+}
