@@ -14,7 +14,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -60,6 +62,30 @@ std::vector<std::vector<int64_t>> parseIdBatch(const std::string &text, const ch
   if (batch.empty() || (!text.empty() && text.back() == ';'))
     throw UsageError(std::string("malformed ") + flag + ": expected ids like \"1,2,3;4,5\"");
   return batch;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n == 0 ? 0 : n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/// The Halide thread pool's size: --threads, else XFC_NUM_THREADS, else
+/// Halide's default (HL_NUM_THREADS or the number of cores).
+void setThreads(std::optional<int> flag) {
+  int n = 0;
+  if (flag) {
+    n = *flag;
+  } else if (const char *env = std::getenv("XFC_NUM_THREADS"); env && *env) {
+    char *end = nullptr;
+    long v = std::strtol(env, &end, 10);
+    if (*end != '\0' || v < 1 || v > 4096)
+      throw UsageError(std::string("XFC_NUM_THREADS must be a positive integer, got '") + env +
+                       "'");
+    n = (int)v;
+  }
+  if (n > 0)
+    halide_set_num_threads(n);
 }
 
 int64_t argmaxRow(const float *row, int64_t n) {
@@ -123,6 +149,35 @@ public:
     return out;
   }
 
+  /// Times `n` decode steps after the prompt `ids` (whose logits are
+  /// `logits`), eos ignored so every run decodes n tokens; returns the
+  /// milliseconds of each step.
+  std::vector<double> timeDecode(std::vector<int64_t> ids, const Tensor &logits, int64_t n) {
+    std::vector<double> ms;
+    int64_t v = desc.vocabSize;
+    int64_t next = argmaxRow(logits.f32data() + (logits.dim(1) - 1) * v, v);
+    for (int64_t k = 0; k < n && (int64_t)ids.size() < desc.maxSeq; ++k) {
+      ids.push_back(next);
+      auto start = std::chrono::steady_clock::now();
+      Tensor step;
+      if (entries.decode) {
+        Tensor t = toTensor({next});
+        step = entries.decode(ctx, t, (int64_t)ids.size() - 1);
+      } else if (entries.decodeSeq2Seq) {
+        Tensor t = toTensor({next});
+        step = entries.decodeSeq2Seq(ctx, t, (int64_t)ids.size() - 1,
+                                     (int64_t)encoderIds.size());
+      } else {
+        step = prompt(ids);
+      }
+      next = argmaxRow(step.f32data() + (step.dim(1) - 1) * v, v);
+      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                             start)
+                       .count());
+    }
+    return ms;
+  }
+
   std::vector<int64_t> encoderIds;
 
 private:
@@ -141,7 +196,11 @@ private:
     std::memcpy(t.i64data(), ids.data(), ids.size() * sizeof(int64_t));
     return t;
   }
+  /// A new sequence's caches: allocated once and reused, since attention
+  /// reads only the positions a sequence has written.
   void resetCaches() {
+    if (ctx.caches.size() == desc.caches.size())
+      return;
     ctx.caches.clear();
     for (const CacheDesc &c : desc.caches)
       ctx.caches.push_back(Tensor::f32({1, c.heads, c.capacity, c.headDim}));
@@ -162,6 +221,14 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
   bool stats = false;
   app.add_flag("--stats", stats, "print memory (weights, KV-cache, peak activations) and time "
                                  "on stderr");
+  std::optional<int> threads, benchRuns;
+  app.add_option("--threads", threads, "kernel threads (default: XFC_NUM_THREADS, else every "
+                                       "core)")
+      ->check(CLI::Range(1, 4096));
+  app.add_option("--bench", benchRuns,
+                 "time the prompts (and, for generative models, --max-new-tokens decode "
+                 "steps, default 32) over this many runs after one warm-up; medians on stderr")
+      ->check(CLI::Range(1, 1000));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp &e) {
@@ -192,13 +259,19 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
     return kExitUsage;
   }
 
+  try {
+    setThreads(threads);
+  } catch (const UsageError &e) {
+    std::cerr << argv[0] << ": error: " << e.what() << "\n";
+    return kExitUsage;
+  }
   bool encoder = std::string(desc.kind) == "encoder";
   if (maxNew && encoder) {
     std::cerr << argv[0] << ": error: --max-new-tokens needs a generative model; this model is "
               << "an encoder (its output is the last hidden state)\n";
     return kExitUsage;
   }
-  int64_t n = maxNew.value_or(0);
+  int64_t n = maxNew.value_or(benchRuns && !encoder ? 32 : 0);
   for (size_t s = 0; s < decoderBatch.size(); ++s) {
     for (int64_t id : decoderBatch[s])
       if (id < 0 || id >= desc.vocabSize)
@@ -244,16 +317,16 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
   int64_t v = encoder ? desc.hiddenSize : desc.vocabSize;
   std::vector<float> logitsOut(batch.size() * longest * v, 0.0f);
   std::vector<std::vector<int64_t>> generated;
+  // Encoders run the whole ragged batch at once, padded at the end; the
+  // padded keys are masked by length and the padded rows zeroed below.
+  int64_t b = (int64_t)batch.size(), l = (int64_t)longest;
+  Tensor paddedIds = Tensor::i64({b, l}), lengths = Tensor::i64({b});
+  for (int64_t s = 0; s < b; ++s) {
+    lengths.i64data()[s] = (int64_t)batch[s].size();
+    std::memcpy(paddedIds.i64data() + s * l, batch[s].data(), batch[s].size() * sizeof(int64_t));
+  }
   if (entries.forwardPadded) {
-    // Encoders run the whole ragged batch at once, padded at the end; the
-    // padded keys are masked by length and the padded rows zeroed here.
-    int64_t b = (int64_t)batch.size(), l = (int64_t)longest;
-    Tensor ids = Tensor::i64({b, l}), lengths = Tensor::i64({b});
-    for (int64_t s = 0; s < b; ++s) {
-      lengths.i64data()[s] = (int64_t)batch[s].size();
-      std::memcpy(ids.i64data() + s * l, batch[s].data(), batch[s].size() * sizeof(int64_t));
-    }
-    Tensor out = entries.forwardPadded(ctx, ids, lengths);
+    Tensor out = entries.forwardPadded(ctx, paddedIds, lengths);
     if (out.rank() != 3 || out.dim(0) != b || out.dim(1) != l || out.dim(2) != v)
       throw Error("internal: the model returned an output of an unexpected shape");
     for (int64_t s = 0; s < b; ++s)
@@ -271,6 +344,59 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
       generated.push_back(runner.generate(rows[s], logits, n));
   }
 
+  if (benchRuns) {
+    // One warm-up run, then benchRuns timed ones: the prompts (the padded
+    // batch for encoders), then n decode steps per sequence.
+    std::vector<double> promptMs, stepMs;
+    int64_t promptTokens = 0;
+    for (auto &s : rows)
+      promptTokens += (int64_t)s.size();
+    for (int r = 0; r <= *benchRuns; ++r) {
+      auto start = std::chrono::steady_clock::now();
+      std::vector<Tensor> logits;
+      if (entries.forwardPadded) {
+        entries.forwardPadded(ctx, paddedIds, lengths);
+      } else {
+        for (size_t s = 0; s < rows.size(); ++s) {
+          if (seq2seq)
+            runner.encoderIds = batch[s];
+          logits.push_back(runner.prompt(rows[s]));
+        }
+      }
+      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                            start)
+                      .count();
+      std::vector<double> steps;
+      for (size_t s = 0; s < logits.size() && n > 0; ++s) {
+        if (seq2seq)
+          runner.encoderIds = batch[s];
+        if (rows.size() > 1) // the caches hold the last prompt's: refill them, untimed
+          logits[s] = runner.prompt(rows[s]);
+        auto t = runner.timeDecode(rows[s], logits[s], n);
+        steps.insert(steps.end(), t.begin(), t.end());
+      }
+      if (r == 0)
+        continue; // warm-up
+      promptMs.push_back(ms);
+      stepMs.insert(stepMs.end(), steps.begin(), steps.end());
+    }
+    auto [lo, hi] = std::minmax_element(promptMs.begin(), promptMs.end());
+    std::fprintf(stderr,
+                 "bench: prompt of %lld tokens in %zu sequence(s): median %.2f ms (min %.2f, "
+                 "max %.2f) over %d runs\n",
+                 (long long)promptTokens, rows.size(), median(promptMs), *lo, *hi, *benchRuns);
+    double step = median(stepMs);
+    if (!stepMs.empty())
+      std::fprintf(stderr,
+                   "bench: decode: median %.3f ms per token, %.1f tokens/s (%zu steps over %d "
+                   "runs)\n",
+                   step, 1000.0 / step, stepMs.size(), *benchRuns);
+    std::fprintf(stderr,
+                 "bench-json: {\"runs\": %d, \"prompt_tokens\": %lld, \"prompt_ms\": %.3f, "
+                 "\"decode_steps\": %zu, \"decode_ms_per_token\": %.4f}\n",
+                 *benchRuns, (long long)promptTokens, median(promptMs), stepMs.size(),
+                 stepMs.empty() ? 0.0 : step);
+  }
   if (stats) {
     auto ms = [](auto a, auto b) {
       return std::chrono::duration<double, std::milli>(b - a).count();
