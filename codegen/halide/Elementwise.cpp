@@ -49,7 +49,7 @@ Func emitElementwise(const KernelSpec &s, Inputs &in) {
   }
   Func out(kernelKindName(s.kind));
   out(v) = result;
-  scheduleRowwise(out, v);
+  scheduleRowwise(out, v, s);
   return out;
 }
 

@@ -8,6 +8,8 @@
 
 #include "codegen/halide/KernelEmitters.h"
 
+#include <algorithm>
+
 using namespace Halide;
 
 namespace xf::codegen {
@@ -42,12 +44,21 @@ const char *kernelKindName(KernelKind kind) {
   return "unknown";
 }
 
-void scheduleRowwise(Func out, const std::vector<Var> &v, int vector) {
-  if (v.empty())
-    return;
+Var scheduleRowwise(Func out, const std::vector<Var> &v, const KernelSpec &s, int vector) {
   out.vectorize(v[0], vector, TailStrategy::GuardWithIf);
-  if (v.size() >= 2)
-    out.parallel(v[1]);
+  if (v.size() < 2)
+    return v[0];
+  Var rows = v[1];
+  for (size_t i = 2; i < v.size(); ++i) {
+    Var fused("rows" + std::to_string(i));
+    out.fuse(rows, v[i], fused);
+    rows = fused;
+  }
+  int64_t rowLength = s.output.shape.empty() ? -1 : s.output.shape.back();
+  int grain = rowLength > 0 ? (int)std::clamp<int64_t>(16384 / rowLength, 1, 256) : 16;
+  Var chunk("chunk"), row("row");
+  out.split(rows, chunk, row, grain, TailStrategy::GuardWithIf).parallel(chunk);
+  return row;
 }
 
 static Func emit(const KernelSpec &s, Inputs &in) {

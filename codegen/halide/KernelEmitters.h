@@ -29,9 +29,13 @@ inline std::vector<Halide::Expr> exprs(const std::vector<Halide::Var> &v) {
   return std::vector<Halide::Expr>(v.begin(), v.end());
 }
 
-/// Vectorises the innermost dimension and runs the next one in parallel
-/// (rows), guarding tails: the schedule of every elementwise-shaped output.
-void scheduleRowwise(Halide::Func out, const std::vector<Halide::Var> &v, int vector = 16);
+/// The schedule of every elementwise-shaped output: the innermost dimension
+/// vectorised, every other one fused into one loop of rows that runs in
+/// parallel in chunks of about 16K elements (one task per row of a
+/// [B, H, S, 64] tensor would be all overhead), tails guarded. Returns the
+/// loop of one row, where per-row producers (norm statistics) go.
+Halide::Var scheduleRowwise(Halide::Func out, const std::vector<Halide::Var> &v,
+                            const KernelSpec &s, int vector = 16);
 
 using Inputs = std::vector<Halide::ImageParam>;
 

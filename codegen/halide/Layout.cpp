@@ -24,7 +24,7 @@ Func emitEmbedding(const KernelSpec &s, Inputs &in) {
   Expr row = clamp(cast<int>(ids(idIdx)), 0, table.dim(1).extent() - 1);
   Func out("embedding");
   out(v) = table(v[0], row);
-  scheduleRowwise(out, v);
+  scheduleRowwise(out, v, s);
   return out;
 }
 
@@ -37,7 +37,7 @@ Func emitTranspose(const KernelSpec &s, Inputs &in) {
     src[r - 1 - s.ints[i]] = v[r - 1 - i];
   Func out("transpose");
   out(v) = in[0](src);
-  scheduleRowwise(out, v, 8);
+  scheduleRowwise(out, v, s, 8);
   return out;
 }
 

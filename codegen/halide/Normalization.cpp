@@ -34,10 +34,10 @@ Func emitLayerNorm(const KernelSpec &s, Inputs &in) {
   Expr centred = x(rowIndex(v, rd)) - mean(rows);
   var(rows) = sum(centred * centred) / cast<float>(d);
   out(v) = (x(v) - mean(rows)) * (1.0f / sqrt(var(rows) + s.scalar)) * gamma(v[0]) + beta(v[0]);
-  scheduleRowwise(out, v);
+  Var row = scheduleRowwise(out, v, s);
   if (r >= 2) {
-    mean.compute_at(out, v[1]);
-    var.compute_at(out, v[1]);
+    mean.compute_at(out, row);
+    var.compute_at(out, row);
   }
   return out;
 }
@@ -52,9 +52,9 @@ Func emitRmsNorm(const KernelSpec &s, Inputs &in) {
   Expr xr = x(rowIndex(v, rd));
   inv(rows) = 1.0f / sqrt(sum(xr * xr) / cast<float>(d) + s.scalar);
   out(v) = weight(v[0]) * (x(v) * inv(rows));
-  scheduleRowwise(out, v);
+  Var row = scheduleRowwise(out, v, s);
   if (r >= 2)
-    inv.compute_at(out, v[1]);
+    inv.compute_at(out, row);
   return out;
 }
 
@@ -68,11 +68,11 @@ Func emitSoftmax(const KernelSpec &s, Inputs &in) {
   e(v) = exp(x(v) - mx(rows));
   den(rows) = sum(e(rowIndex(v, rd)));
   out(v) = e(v) / den(rows);
-  scheduleRowwise(out, v);
+  Var row = scheduleRowwise(out, v, s);
   if (r >= 2) {
-    mx.compute_at(out, v[1]);
-    e.compute_at(out, v[1]).vectorize(v[0], 16, TailStrategy::GuardWithIf);
-    den.compute_at(out, v[1]);
+    mx.compute_at(out, row);
+    e.compute_at(out, row).vectorize(v[0], 16, TailStrategy::GuardWithIf);
+    den.compute_at(out, row);
   }
   return out;
 }

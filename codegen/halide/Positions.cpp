@@ -42,7 +42,7 @@ Func emitCompare(const KernelSpec &s, Inputs &in) {
   }
   Func out("compare");
   out(v) = cast<int64_t>(c);
-  scheduleRowwise(out, v, 8);
+  scheduleRowwise(out, v, s, 8);
   return out;
 }
 
@@ -50,7 +50,7 @@ Func emitSelect(const KernelSpec &s, Inputs &in) {
   std::vector<Var> v = makeVars(s.output.rank());
   Func out("select");
   out(v) = select(in[0](v) != cast<int64_t>(0), s.scalar, s.scalar2);
-  scheduleRowwise(out, v);
+  scheduleRowwise(out, v, s);
   return out;
 }
 
