@@ -319,13 +319,16 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
   std::vector<std::vector<int64_t>> generated;
   // Encoders run the whole ragged batch at once, padded at the end; the
   // padded keys are masked by length and the padded rows zeroed below.
-  int64_t b = (int64_t)batch.size(), l = (int64_t)longest;
-  Tensor paddedIds = Tensor::i64({b, l}), lengths = Tensor::i64({b});
-  for (int64_t s = 0; s < b; ++s) {
-    lengths.i64data()[s] = (int64_t)batch[s].size();
-    std::memcpy(paddedIds.i64data() + s * l, batch[s].data(), batch[s].size() * sizeof(int64_t));
-  }
+  Tensor paddedIds, lengths;
   if (entries.forwardPadded) {
+    int64_t b = (int64_t)batch.size(), l = (int64_t)longest;
+    paddedIds = Tensor::i64({b, l});
+    lengths = Tensor::i64({b});
+    for (int64_t s = 0; s < b; ++s) {
+      lengths.i64data()[s] = (int64_t)batch[s].size();
+      std::memcpy(paddedIds.i64data() + s * l, batch[s].data(),
+                  batch[s].size() * sizeof(int64_t));
+    }
     Tensor out = entries.forwardPadded(ctx, paddedIds, lengths);
     if (out.rank() != 3 || out.dim(0) != b || out.dim(1) != l || out.dim(2) != v)
       throw Error("internal: the model returned an output of an unexpected shape");

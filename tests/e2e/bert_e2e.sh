@@ -32,4 +32,8 @@ step "the reference interpreter: every pipeline stage keeps the numbers"
 step "--no-opt gives the same numbers"
 "$BIN/xfc" build "$WORK/bert-prefixed" -o "$WORK/bert-noopt.exe" --no-opt
 $PY "$HERE/check_encoder.py" --model "$WORK/bert-prefixed" --exe "$WORK/bert-noopt.exe" --input-ids "$IDS"
+step "--bench on an encoder: the padded batch timed, no decode"
+"$WORK/bert-noopt.exe" --input-ids "$IDS" --bench 2 2> "$WORK/bench.txt"
+grep -q "^bench: prompt of" "$WORK/bench.txt"
+! grep -q "^bench: decode" "$WORK/bench.txt"
 echo "bert e2e: all checks passed" >&2

@@ -62,4 +62,9 @@ set +e
 rc=$?
 set -e
 [ "$rc" = 2 ] && [ ! -s "$WORK/out.txt" ] && grep -q "decoder-input-ids has 1 sequences, --input-ids has 2" "$WORK/err.txt"
+step "--bench on an encoder-decoder: encoder ids longer than the decoder's, output unchanged"
+"$WORK/t5-v10.exe" --input-ids "$IDS" --max-new-tokens 3 > "$WORK/plain.json"
+"$WORK/t5-v10.exe" --input-ids "$IDS" --max-new-tokens 3 --bench 2 > "$WORK/bench.json" 2> "$WORK/bench.txt"
+cmp "$WORK/plain.json" "$WORK/bench.json"
+grep -q "^bench: decode: median" "$WORK/bench.txt"
 echo "t5 e2e: all checks passed" >&2
