@@ -87,12 +87,12 @@ FailureOr<KernelSpec> mlir::xf::buildKernelSpec(func::FuncOp kernel) {
                 })
                 .Case([&](RepeatHeadsOp o) {
                   s.kind = KernelKind::RepeatHeads;
-                  s.ints = {o.getRepeats()};
+                  s.ints = {(int64_t)o.getRepeats()};
                   return true;
                 })
                 .Case([&](SlidingWindowMaskOp o) {
                   s.kind = KernelKind::SlidingWindowMask;
-                  s.ints = {o.getWindow()};
+                  s.ints = {(int64_t)o.getWindow()};
                   return true;
                 })
                 .Case([&](GeluOp o) {
@@ -108,7 +108,8 @@ FailureOr<KernelSpec> mlir::xf::buildKernelSpec(func::FuncOp kernel) {
                 .Case([&](CausalMaskOp) { return s.kind = KernelKind::CausalMask, true; })
                 .Case([&](RelativePositionBiasOp o) {
                   s.kind = KernelKind::RelativePositionBias;
-                  s.ints = {o.getBuckets(), o.getMaxDistance(), o.getBidirectional() ? 1 : 0};
+                  s.ints = {(int64_t)o.getBuckets(), (int64_t)o.getMaxDistance(),
+                            o.getBidirectional() ? 1 : 0};
                   return true;
                 })
                 .Case([&](PaddingMaskOp) { return s.kind = KernelKind::PaddingMask, true; })
@@ -130,7 +131,7 @@ FailureOr<KernelSpec> mlir::xf::buildKernelSpec(func::FuncOp kernel) {
                 })
                 .Case([&](MoeOp o) {
                   s.kind = KernelKind::Moe;
-                  s.ints = {o.getTopK()};
+                  s.ints = {(int64_t)o.getTopK()};
                   return true;
                 })
                 .Case([&](AttentionOp o) {
