@@ -133,20 +133,26 @@ public:
       if (isEos(next) || (int64_t)out.size() == n)
         break;
       ids.push_back(next);
-      Tensor step;
-      if (entries.decode) {
-        Tensor t = toTensor({next});
-        step = entries.decode(ctx, t, (int64_t)ids.size() - 1);
-      } else if (entries.decodeSeq2Seq) {
-        Tensor t = toTensor({next});
-        step = entries.decodeSeq2Seq(ctx, t, (int64_t)ids.size() - 1,
-                                     (int64_t)encoderIds.size());
-      } else {
-        step = prompt(ids); // full recompute
-      }
-      next = argmaxRow(step.f32data() + (step.dim(1) - 1) * v, v);
+      next = decodeStep(ids);
     }
     return out;
+  }
+
+  /// The greedy next token after `ids`, whose last token is not in the
+  /// caches yet (a decode step, or a full recompute without caches).
+  int64_t decodeStep(const std::vector<int64_t> &ids) {
+    Tensor step;
+    int64_t last = ids.back(), position = (int64_t)ids.size() - 1;
+    if (entries.decode) {
+      Tensor t = toTensor({last});
+      step = entries.decode(ctx, t, position);
+    } else if (entries.decodeSeq2Seq) {
+      Tensor t = toTensor({last});
+      step = entries.decodeSeq2Seq(ctx, t, position, (int64_t)encoderIds.size());
+    } else {
+      step = prompt(ids); // full recompute
+    }
+    return argmaxRow(step.f32data() + (step.dim(1) - 1) * desc.vocabSize, desc.vocabSize);
   }
 
   /// Times `n` decode steps after the prompt `ids` (whose logits are
@@ -159,18 +165,7 @@ public:
     for (int64_t k = 0; k < n && (int64_t)ids.size() < desc.maxSeq; ++k) {
       ids.push_back(next);
       auto start = std::chrono::steady_clock::now();
-      Tensor step;
-      if (entries.decode) {
-        Tensor t = toTensor({next});
-        step = entries.decode(ctx, t, (int64_t)ids.size() - 1);
-      } else if (entries.decodeSeq2Seq) {
-        Tensor t = toTensor({next});
-        step = entries.decodeSeq2Seq(ctx, t, (int64_t)ids.size() - 1,
-                                     (int64_t)encoderIds.size());
-      } else {
-        step = prompt(ids);
-      }
-      next = argmaxRow(step.f32data() + (step.dim(1) - 1) * v, v);
+      next = decodeStep(ids);
       ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
                                                              start)
                        .count());
