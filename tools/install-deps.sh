@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package that xfc's build, tests and demo need.
 # Idempotent: packages already present are skipped, and apt is not touched when
-# nothing is missing.
+# nothing is missing. --bench adds what tools/bench.sh needs.
 set -euo pipefail
 
 PACKAGES=(
@@ -20,6 +20,13 @@ PACKAGES=(
   # libraries the MLIR/LLVM cmake packages expect to find
   zlib1g-dev libzstd-dev libedit-dev libxml2-dev libcurl4-openssl-dev libffi-dev libncurses-dev
 )
+
+# tools/bench.sh only: an optimised BLAS, so PyTorch runs at its best beside
+# xfc (Debian's torch otherwise calls the reference BLAS). It becomes the
+# system's libblas.so.3.
+if [ "${1:-}" = "--bench" ]; then
+  PACKAGES+=(libopenblas0-pthread)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

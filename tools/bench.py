@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""The side-by-side benchmark behind tools/bench.sh: xfc vs PyTorch vs the roofline.
+
+Writes random-weight Hugging Face checkpoints of real sizes (BERT-base,
+GPT-2 small, T5-small, a 125M LLaMA-style model), compiles each with xfc, and
+times in one run: the xfc executable (--bench: medians of prompt time and of
+per-token decode time), the PyTorch references of tests/e2e (eager, every
+core, OpenBLAS's own kernels), and the roofline measured now (a 2048^3
+SGEMM and a 256 MiB copy, through PyTorch). Prints a table of ratios and
+writes JSON.
+
+Usage: bench.py BUILD_DIR WORK_DIR [RUNS]
+"""
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+E2E = os.path.join(ROOT, "tests", "e2e")
+PY = "/usr/bin/python3"
+
+# name, family, writer args, prompt length, decode?, FLOP-counting parameters
+MODELS = [
+    ("bert-base", "bert", ["make_bert.py", "--layers", "12", "--hidden", "768", "--heads", "12",
+                           "--intermediate", "3072", "--vocab", "30522", "--positions", "512"],
+     [128, 512], False),
+    ("gpt2-small", "gpt2", ["make_gpt2.py", "--layers", "12", "--embd", "768", "--heads", "12",
+                            "--vocab", "50257", "--positions", "1024"], [128], True),
+    ("t5-small", "t5", ["make_t5.py", "--layers", "6", "--d-model", "512", "--d-kv", "64",
+                        "--heads", "8", "--d-ff", "2048", "--vocab", "32128"], [128], True),
+    ("llama-125m", "llama", ["make_llama.py", "--model-type", "llama", "--layers", "12",
+                             "--hidden", "768", "--heads", "12", "--kv-heads", "4",
+                             "--intermediate", "2048", "--vocab", "32000",
+                             "--positions", "1024"], [128], True),
+]
+
+
+def torch_env():
+    env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE", PYTHONDONTWRITEBYTECODE="1")
+    env.pop("OPENBLAS_CORETYPE", None)  # let OpenBLAS pick its AVX-512 kernels
+    env.pop("OPENBLAS_L2_SIZE", None)
+    return env
+
+
+def run_json(cmd, env=None, prefix=None):
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if p.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{p.stderr}")
+    text = p.stderr if prefix else p.stdout
+    for line in text.splitlines():
+        if prefix is None or line.startswith(prefix):
+            return json.loads(line[len(prefix or ""):])
+    raise SystemExit(f"no result from {' '.join(cmd)}")
+
+
+def gemm_params(cfg, family):
+    """Weights a token passes through in GEMMs (lm_head included), and for
+    T5 the encoder's and one decoder step's apart."""
+    if family == "gpt2":
+        d, l, v = cfg["n_embd"], cfg["n_layer"], cfg["vocab_size"]
+        return {"prompt": l * 12 * d * d + v * d, "decode": l * 12 * d * d + v * d}
+    if family == "bert":
+        d, l, f = cfg["hidden_size"], cfg["num_hidden_layers"], cfg["intermediate_size"]
+        return {"prompt": l * (4 * d * d + 2 * d * f)}
+    if family == "llama":
+        d, l, f, v = cfg["hidden_size"], cfg["num_hidden_layers"], cfg["intermediate_size"], cfg["vocab_size"]
+        hd = d // cfg["num_attention_heads"]
+        kv = cfg.get("num_key_value_heads", cfg["num_attention_heads"]) * hd
+        per = d * (d + 2 * kv) + d * d + 3 * d * f
+        return {"prompt": l * per + v * d, "decode": l * per + v * d}
+    if family == "t5":
+        d, l, f, v = cfg["d_model"], cfg["num_layers"], cfg["d_ff"], cfg["vocab_size"]
+        inner = cfg["num_heads"] * cfg["d_kv"]
+        enc = l * (4 * d * inner + 2 * d * f)
+        dec = cfg.get("num_decoder_layers", l) * (4 * d * inner + 2 * d * inner + 2 * d * f) + v * d
+        return {"prompt": enc, "decode": dec}
+    raise ValueError(family)
+
+
+def main():
+    build, work = sys.argv[1], sys.argv[2]
+    runs = int(sys.argv[3]) if len(sys.argv) > 3 else 5
+    xfc = os.path.join(build, "bin", "xfc")
+    os.makedirs(work, exist_ok=True)
+    roof = run_json([PY, os.path.join(HERE, "bench_torch.py"), "roofline"], env=torch_env())
+    rows = []
+    for name, family, writer, lengths, decode in MODELS:
+        model = os.path.join(work, name)
+        if not os.path.exists(os.path.join(model, "config.json")):
+            print(f"== writing {name}", file=sys.stderr)
+            subprocess.run([PY, os.path.join(E2E, writer[0]), "--out", model, "--seed", "1"] + writer[1:],
+                           check=True, stdout=subprocess.DEVNULL)
+        exe = os.path.join(work, name + ".exe")
+        print(f"== xfc build {name}", file=sys.stderr)
+        subprocess.run([xfc, "build", model, "-o", exe], check=True)
+        cfg = json.load(open(os.path.join(model, "config.json")))
+        params = gemm_params(cfg, family)
+        vocab = cfg["vocab_size"]
+        for n in lengths:
+            ids = ",".join(str((i * 7919) % vocab) for i in range(n))
+            cmd = [exe, "--input-ids", ids, "--bench", str(runs)]
+            if decode:
+                cmd += ["--max-new-tokens", "32"]
+            x = run_json(cmd, prefix="bench-json: ")
+            t = run_json([PY, os.path.join(HERE, "bench_torch.py"), family, model, str(n), str(runs)],
+                         env=torch_env())
+            flops = 2.0 * n * params["prompt"]
+            what = "encode" if family == "t5" else ("latency" if family == "bert" else "prefill")
+            rows.append({"model": name, "row": f"{what} {n}", "xfc_ms": x["prompt_ms"],
+                         "torch_ms": t["prompt_ms"], "speedup": t["prompt_ms"] / x["prompt_ms"],
+                         "gemm_bound": flops / (x["prompt_ms"] / 1000.0) / 1e9 / roof["gemm_gflops"]})
+            if decode:
+                step = x["decode_ms_per_token"]
+                gbs = 4.0 * params["decode"] / (step / 1000.0) / 1e9
+                rows.append({"model": name, "row": "decode", "xfc_tokens_per_s": 1000.0 / step,
+                             "bandwidth_bound": gbs / roof["stream_gbs"]})
+    out = {"roofline": roof, "runs": runs, "rows": rows}
+    with open(os.path.join(work, "results.json"), "w") as f:
+        json.dump(out, f, indent=2)
+    print(f"roofline: SGEMM 2048^3 {roof['gemm_gflops']:.0f} GFLOP/s, copy {roof['stream_gbs']:.0f} GB/s")
+    print("| model | row | xfc | PyTorch | PyTorch / xfc | of the roofline |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        if "xfc_ms" in r:
+            print(f"| {r['model']} | {r['row']} | {r['xfc_ms']:.1f} ms | {r['torch_ms']:.1f} ms | "
+                  f"{r['speedup']:.2f}x | {100 * r['gemm_bound']:.0f} % of SGEMM |")
+        else:
+            print(f"| {r['model']} | {r['row']} | {r['xfc_tokens_per_s']:.1f} tokens/s | not measured "
+                  f"(the reference has no KV-cache) | | {100 * r['bandwidth_bound']:.0f} % of copy bandwidth |")
+    print(f"results: {os.path.join(work, 'results.json')}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
