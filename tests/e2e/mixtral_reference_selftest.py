@@ -167,7 +167,11 @@ def test_config_and_window(work):
     w4 = mixtral(f"{work}/w4", "--sliding-window", 4, "--seed", 6)
     nw = mixtral(f"{work}/wnone", "--seed", 6)
     a, b = ref.logits(ref.load(w4), P12), ref.logits(ref.load(nw), P12)
-    diff = [i for i in range(12) if not np.array_equal(a[i], b[i])]
+    # Not bit for bit: each expert's GEMM takes the tokens routed to it, and the
+    # rows past the window route differently, so a BLAS that blocks by shape
+    # (OpenBLAS) rounds row 0 differently, by far less than the 1e-5 that
+    # separates it from the rows the window changes.
+    diff = [i for i in range(12) if not np.allclose(a[i], b[i], rtol=0, atol=1e-5)]
     check(diff == list(range(4, 12)), f"mixtral window 4: rows {diff} differ from no window")
 
     same = lst.file_hashes(mixtral(f"{work}/h1", "--seed", 7, "--dtype", "BF16")) == \
