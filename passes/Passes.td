@@ -103,7 +103,8 @@ def SpecializeMasks : Pass<"xf-specialize-masks", "ModuleOp"> {
     of `j - i` they keep: `xf.causal_mask`, `xf.sliding_window_mask`, masks
     written from positions (`select(compare(iota, iota), 0, hidden)` with
     either polarity and operand order, an offset, any hidden value at or below
-    -1e4) and sums of such masks. Other masks are left alone with a remark
+    -1e4), constant triangular or banded masks of a static square shape, and
+    sums of such masks. Other masks are left alone with a remark
     that names the band, or says the construction is not recognised.
   }];
   let dependentDialects = ["::mlir::xf::XfDialect"];

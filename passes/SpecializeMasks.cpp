@@ -11,6 +11,8 @@
 
 #include "passes/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/DenseSet.h"
 
@@ -95,9 +97,44 @@ std::optional<Band> bandOf(CompareOp compare, bool negate) {
   return band;
 }
 
+/// The band a constant square mask keeps (a triangular constant, as a graph
+/// of a fixed sequence length writes it): every entry 0 or hidden, and the
+/// kept ones exactly those with lo <= j - i <= hi.
+std::optional<Band> bandOfConstant(arith::ConstantOp cst) {
+  auto values = dyn_cast<DenseFPElementsAttr>(cst.getValue());
+  auto type = dyn_cast<RankedTensorType>(cst.getType());
+  if (!values || !type || type.getRank() != 2 || !type.hasStaticShape() ||
+      type.getDimSize(0) != type.getDimSize(1))
+    return std::nullopt;
+  int64_t n = type.getDimSize(0);
+  std::vector<float> v;
+  for (APFloat x : values.getValues<APFloat>())
+    v.push_back(x.convertToFloat());
+  Band band{kUnbounded, -kUnbounded};
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      float x = v[i * n + j];
+      if (x == 0.0f)
+        band = {std::min(band.lo, j - i), std::max(band.hi, j - i)};
+      else if (!hidesKey(x))
+        return std::nullopt;
+    }
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      if ((v[i * n + j] == 0.0f) != (band.lo <= j - i && j - i <= band.hi))
+        return std::nullopt;
+  // Bands that reach the corner are unbounded on that side.
+  if (band.lo <= -(n - 1))
+    band.lo = -kUnbounded;
+  if (band.hi >= n - 1)
+    band.hi = kUnbounded;
+  return band;
+}
+
 /// The band of keys a square [seq, seq] additive mask keeps: the named mask
 /// ops; `select(compare(key, query), 0, hidden)` (or hidden where the
-/// comparison holds); and the sum of such masks (both must keep a key).
+/// comparison holds); constant triangular masks; and the sum of such masks
+/// (both must keep a key).
 std::optional<Band> analyseMask(Value mask) {
   Operation *maker = mask.getDefiningOp();
   if (isa_and_nonnull<CausalMaskOp>(maker))
@@ -115,6 +152,8 @@ std::optional<Band> analyseMask(Value mask) {
       return bandOf(compare, /*negate=*/true);
     return std::nullopt;
   }
+  if (auto cst = dyn_cast_or_null<arith::ConstantOp>(maker))
+    return bandOfConstant(cst);
   if (auto add = dyn_cast_or_null<AddOp>(maker)) {
     if (add.getLhs().getType() != add.getRhs().getType())
       return std::nullopt;

@@ -186,3 +186,59 @@ func.func @soft_mask(%ids: tensor<?x?xi64>, %q: tensor<?x2x?x4xf32>) -> tensor<?
       : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
   return %o : tensor<?x2x?x4xf32>
 }
+
+// -----
+
+// A triangular constant (a graph of a fixed length, 4, writes its mask out):
+// causal; a constant band of two (the query and the key before it) is a
+// sliding window of 2.
+// CHECK-LABEL: func.func @triangular_constant(
+// CHECK-NOT:     arith.constant
+// CHECK:         xf.attention %{{.*}} mask_kind causal scale
+// CHECK-LABEL: func.func @band_constant(
+// CHECK:         xf.attention %{{.*}} mask_kind sliding_window scale 5.000000e-01 {window = 2 : i64}
+func.func @triangular_constant(%q: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
+  %m = arith.constant dense<[[0.0, -3.40282347E+38, -3.40282347E+38, -3.40282347E+38],
+                             [0.0, 0.0, -3.40282347E+38, -3.40282347E+38],
+                             [0.0, 0.0, 0.0, -3.40282347E+38],
+                             [0.0, 0.0, 0.0, 0.0]]> : tensor<4x4xf32>
+  %o = xf.attention %q, %q, %q mask(%m : tensor<4x4xf32>) mask_kind none scale 5.000000e-01
+      : tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
+  return %o : tensor<1x2x4x4xf32>
+}
+func.func @band_constant(%q: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
+  %m = arith.constant dense<[[0.0, -1.0e+04, -1.0e+04, -1.0e+04],
+                             [0.0, 0.0, -1.0e+04, -1.0e+04],
+                             [-1.0e+04, 0.0, 0.0, -1.0e+04],
+                             [-1.0e+04, -1.0e+04, 0.0, 0.0]]> : tensor<4x4xf32>
+  %o = xf.attention %q, %q, %q mask(%m : tensor<4x4xf32>) mask_kind none scale 5.000000e-01
+      : tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
+  return %o : tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// Not specialised: a constant that is not a band (one key past the diagonal
+// kept) is no recognised construction; an upper triangle keeps the future.
+// CHECK-LABEL: func.func @not_a_band(
+// CHECK:         mask_kind none
+// CHECK-LABEL: func.func @upper_triangle(
+// CHECK:         mask_kind none
+func.func @not_a_band(%q: tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32> {
+  %m = arith.constant dense<[[0.0, -1.0e+09, 0.0],
+                             [0.0, 0.0, -1.0e+09],
+                             [0.0, 0.0, 0.0]]> : tensor<3x3xf32>
+  // expected-remark @+1 {{mask not specialised: it is not a recognised mask construction}}
+  %o = xf.attention %q, %q, %q mask(%m : tensor<3x3xf32>) mask_kind none scale 5.000000e-01
+      : tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32> -> tensor<1x2x3x4xf32>
+  return %o : tensor<1x2x3x4xf32>
+}
+func.func @upper_triangle(%q: tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32> {
+  %m = arith.constant dense<[[0.0, 0.0, 0.0],
+                             [-1.0e+09, 0.0, 0.0],
+                             [-1.0e+09, -1.0e+09, 0.0]]> : tensor<3x3xf32>
+  // expected-remark @+1 {{mask not specialised: it keeps the keys with 0 <= j - i <= inf, which is neither causal nor a sliding window}}
+  %o = xf.attention %q, %q, %q mask(%m : tensor<3x3xf32>) mask_kind none scale 5.000000e-01
+      : tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32> -> tensor<1x2x3x4xf32>
+  return %o : tensor<1x2x3x4xf32>
+}
