@@ -440,25 +440,7 @@ private:
           return one(std::move(out));
         })
         .Case([&](RopeOp r) {
-          const HostTensor &x = in[0].tensor, &pos = in[1].tensor;
-          HostTensor out = x;
-          int64_t B = x.shape[0], H = x.shape[1], S = x.shape[2], D = x.shape[3], half = D / 2;
-          float theta = r.getTheta().convertToFloat();
-          for (int64_t b = 0; b < B; ++b)
-            for (int64_t s = 0; s < S; ++s) {
-              float p = (float)pos.i64[b * S + s];
-              for (int64_t i = 0; i < half; ++i) {
-                float invFreq = 1.0f / std::pow(theta, (float)(2 * i) / (float)D);
-                float angle = p * invFreq, c = std::cos(angle), sn = std::sin(angle);
-                for (int64_t h = 0; h < H; ++h) {
-                  const float *xi = &x.f32[((b * H + h) * S + s) * D];
-                  float *oi = &out.f32[((b * H + h) * S + s) * D];
-                  oi[i] = xi[i] * c - xi[i + half] * sn;
-                  oi[i + half] = xi[i + half] * c + xi[i] * sn;
-                }
-              }
-            }
-          return one(std::move(out));
+          return one(rope(in[0].tensor, in[1].tensor, r.getTheta().convertToFloat()));
         })
         .Case([&](RepeatHeadsOp r) {
           const HostTensor &x = in[0].tensor;
@@ -674,6 +656,27 @@ private:
       x[i] /= sum;
   }
 
+  /// x [B, H, S, D] rotated by positions [B, S] (HF rotate_half).
+  static HostTensor rope(const HostTensor &x, const HostTensor &pos, float theta) {
+    HostTensor out = x;
+    int64_t B = x.shape[0], H = x.shape[1], S = x.shape[2], D = x.shape[3], half = D / 2;
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t s = 0; s < S; ++s) {
+        float p = (float)pos.i64[b * S + s];
+        for (int64_t i = 0; i < half; ++i) {
+          float invFreq = 1.0f / std::pow(theta, (float)(2 * i) / (float)D);
+          float angle = p * invFreq, c = std::cos(angle), sn = std::sin(angle);
+          for (int64_t h = 0; h < H; ++h) {
+            const float *xi = &x.f32[((b * H + h) * S + s) * D];
+            float *oi = &out.f32[((b * H + h) * S + s) * D];
+            oi[i] = xi[i] * c - xi[i + half] * sn;
+            oi[i + half] = xi[i + half] * c + xi[i] * sn;
+          }
+        }
+      }
+    return out;
+  }
+
   /// Operands of the result's rank, their size-1 dimensions broadcast; i1
   /// results are held as 0/1 in i64.
   static Results compare(CompareOp c, const HostTensor &l, const HostTensor &r) {
@@ -728,11 +731,15 @@ private:
   }
 
   Results attention(AttentionOp a, ArrayRef<RtValue> in) {
-    const HostTensor &q = in[0].tensor, &k = in[1].tensor, &v = in[2].tensor;
+    const HostTensor &k = in[1].tensor, &v = in[2].tensor;
     const HostTensor *mask = a.getMask() ? &in[3].tensor : nullptr;
     unsigned nextOperand = a.getMask() ? 4 : 3;
     const HostTensor *table = a.getBiasTable() ? &in[nextOperand++].tensor : nullptr;
-    const HostTensor *keyLengths = a.getKeyLengths() ? &in[nextOperand].tensor : nullptr;
+    const HostTensor *keyLengths = a.getKeyLengths() ? &in[nextOperand++].tensor : nullptr;
+    HostTensor rotated;
+    if (a.getQPositions())
+      rotated = rope(in[0].tensor, in[nextOperand].tensor, a.getQRopeTheta()->convertToFloat());
+    const HostTensor &q = a.getQPositions() ? rotated : in[0].tensor;
     int64_t B = q.shape[0], H = q.shape[1], Sq = q.shape[2], D = q.shape[3];
     int64_t Sk = k.shape[2], Dv = v.shape[3], KVH = k.shape[1], group = H / KVH;
     float scale = a.getScale().convertToFloat();

@@ -531,6 +531,17 @@ LogicalResult AttentionOp::verify() {
   } else if (getBiasBuckets() || getBiasMaxDistance() || getBiasBidirectional()) {
     return emitOpError("bias attributes need a bias table");
   }
+  if ((bool)getQPositions() != getQRopeTheta().has_value())
+    return emitOpError("q_rope positions and q_rope_theta go together");
+  if (Value p = getQPositions()) {
+    RankedTensorType pt;
+    if (failed(requireRanked(*this, p, "q_rope positions", pt, 0, 2)) ||
+        failed(requireDim(*this, "q_rope positions batch", pt.getDimSize(0), q.getDimSize(0))) ||
+        failed(requireDim(*this, "q_rope positions length", pt.getDimSize(1), q.getDimSize(2))))
+      return failure();
+    if (!ShapedType::isDynamic(q.getDimSize(3)) && q.getDimSize(3) % 2 != 0)
+      return emitOpError("q_rope needs an even head_dim, got ") << q.getDimSize(3);
+  }
   if (Value kl = getKeyLengths()) {
     RankedTensorType lt;
     if (failed(requireRanked(*this, kl, "key_lengths", lt, 0, 1)) ||

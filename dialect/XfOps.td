@@ -589,6 +589,8 @@ def Xf_AttentionOp : Xf_Op<"attention", [Pure, AttrSizedOperandSegments]> {
     (and `bias_bidirectional`), T5's relative position bias
     `table[bucket(j - (i + Sk - Sq)), h]` is added to every score. With
     `key_lengths` ([B]) keys `j >= key_lengths[b]` are masked (padding).
+    With `q_rope` positions ([B, Sq]) and `q_rope_theta`, q is rotated first
+    as `xf.rope` would (HF rotate_half), inside the kernel as q is loaded.
 
     ```mlir
     %o = xf.attention %q, %k, %v mask_kind causal scale 2.500000e-01
@@ -598,14 +600,17 @@ def Xf_AttentionOp : Xf_Op<"attention", [Pure, AttrSizedOperandSegments]> {
   let arguments = (ins Xf_F32Tensor:$q, Xf_F32Tensor:$k, Xf_F32Tensor:$v,
                        Optional<Xf_F32Tensor>:$mask, Optional<Xf_F32Tensor>:$bias_table,
                        Optional<Xf_I64Tensor>:$key_lengths,
+                       Optional<Xf_I64Tensor>:$q_positions,
                        Xf_MaskKindAttr:$mask_kind, F32Attr:$scale,
                        OptionalAttr<I64Attr>:$window, OptionalAttr<I64Attr>:$bias_buckets,
-                       OptionalAttr<I64Attr>:$bias_max_distance, UnitAttr:$bias_bidirectional);
+                       OptionalAttr<I64Attr>:$bias_max_distance, UnitAttr:$bias_bidirectional,
+                       OptionalAttr<F32Attr>:$q_rope_theta);
   let results = (outs Xf_F32Tensor:$result);
   let assemblyFormat = [{
     $q `,` $k `,` $v (`mask` `(` $mask^ `:` type($mask) `)`)?
     (`bias` `(` $bias_table^ `:` type($bias_table) `)`)?
-    (`key_lengths` `(` $key_lengths^ `:` type($key_lengths) `)`)? `mask_kind` $mask_kind `scale` $scale attr-dict
+    (`key_lengths` `(` $key_lengths^ `:` type($key_lengths) `)`)?
+    (`q_rope` `(` $q_positions^ `:` type($q_positions) `)`)? `mask_kind` $mask_kind `scale` $scale attr-dict
     `:` type($q) `,` type($k) `,` type($v) `->` type($result)
   }];
   let hasVerifier = 1;

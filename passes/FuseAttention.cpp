@@ -102,11 +102,28 @@ struct FuseAttentionChain : OpRewritePattern<MatmulOp> {
     Location loc = rewriter.getFusedLoc({qk.getLoc(), softmax.getLoc(), pv.getLoc()});
     auto attn = rewriter.create<AttentionOp>(
         loc, pv.getType(), qk.getA(), k, v, mask, bias ? bias.getTable() : Value(), keyLengths,
-        MaskKindAttr::get(getContext(), MaskKind::none), rewriter.getF32FloatAttr(scale),
+        Value(), MaskKindAttr::get(getContext(), MaskKind::none), rewriter.getF32FloatAttr(scale),
         IntegerAttr(), bias ? bias.getBucketsAttr() : IntegerAttr(),
         bias ? bias.getMaxDistanceAttr() : IntegerAttr(),
-        bias && bias.getBidirectional() ? rewriter.getUnitAttr() : UnitAttr());
+        bias && bias.getBidirectional() ? rewriter.getUnitAttr() : UnitAttr(), FloatAttr());
+    // The chain, now dead, goes at once (softmax first, then what fed it), so
+    // the ops it read see their true users (a query rope its one attention).
+    SmallVector<Operation *> chain;
+    for (Value x = softmax.getInput(); Operation *def = x.getDefiningOp();) {
+      if (!isa<AddOp, ScaleOp>(def))
+        break;
+      chain.push_back(def);
+      x = def->getOperand(0);
+    }
     rewriter.replaceOp(pv, attn.getResult());
+    rewriter.eraseOp(softmax);
+    for (Operation *op : chain)
+      rewriter.eraseOp(op);
+    rewriter.eraseOp(qk);
+    for (Operation *op : {kt.getOperation(), kRep ? kRep.getOperation() : nullptr,
+                          vRep ? vRep.getOperation() : nullptr})
+      if (op && op->use_empty())
+        rewriter.eraseOp(op);
     ++fused;
     return success();
   }
@@ -115,10 +132,42 @@ struct FuseAttentionChain : OpRewritePattern<MatmulOp> {
   mutable llvm::DenseSet<Operation *> remarked;
 };
 
+/// attention(rope(q, pos, theta), k, v) -> attention(q, k, v, q_rope(pos)):
+/// the kernel rotates q as it loads it, one pass over q fewer. K is rotated
+/// before it is cached (decode reads rotated keys), so its rope stays.
+struct FoldQueryRope : OpRewritePattern<AttentionOp> {
+  FoldQueryRope(MLIRContext *ctx, llvm::Statistic &folded)
+      : OpRewritePattern(ctx), folded(folded) {}
+
+  LogicalResult matchAndRewrite(AttentionOp op, PatternRewriter &rewriter) const override {
+    auto rope = op.getQ().getDefiningOp<RopeOp>();
+    if (!rope || op.getQPositions())
+      return failure();
+    if (!rope->hasOneUse()) {
+      if (remarked.insert(rope).second)
+        rope.emitRemark("query rotary embedding not folded into attention: the rotated q has ")
+            << std::distance(rope->use_begin(), rope->use_end()) << " users, not 1";
+      return failure();
+    }
+    rewriter.modifyOpInPlace(op, [&] {
+      op.getQMutable().assign(rope.getInput());
+      op.getQPositionsMutable().assign(rope.getPositions());
+      op.setQRopeThetaAttr(rope.getThetaAttr());
+    });
+    rewriter.eraseOp(rope);
+    ++folded;
+    return success();
+  }
+
+  llvm::Statistic &folded;
+  mutable llvm::DenseSet<Operation *> remarked;
+};
+
 struct FuseAttentionPass : xf::impl::FuseAttentionBase<FuseAttentionPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FuseAttentionChain>(&getContext(), numFused);
+    patterns.add<FoldQueryRope>(&getContext(), numRopeFolded);
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -22,11 +22,14 @@ def FuseAttention : Pass<"xf-fuse-attention", "ModuleOp"> {
     last two dimensions of a rank-4 k, and replaces it by one `xf.attention`
     whose mask is kept as an operand (mask specialisation removes it). Every
     intermediate must have a single user; otherwise a remark says which one
-    does not and the chain is left alone.
+    does not and the chain is left alone. A query rotated by `xf.rope` just
+    before the attention (and by nothing else) is rotated inside it instead
+    (`q_rope`); rotated keys stay, since the KV-cache stores them rotated.
   }];
   let dependentDialects = ["::mlir::xf::XfDialect"];
   let statistics = [
-    Statistic<"numFused", "attention-fused", "Attention chains fused">
+    Statistic<"numFused", "attention-fused", "Attention chains fused">,
+    Statistic<"numRopeFolded", "query-rope-folded", "Query rotations folded into attention">
   ];
 }
 

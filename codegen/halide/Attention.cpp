@@ -24,17 +24,33 @@ Func emitAttention(const KernelSpec &s, Inputs &in) {
   Var d("d"), j("j"), i("i"), h("h"), b("b"), ih("ih");
   Expr sq = q.dim(1).extent(), sk = k.dim(1).extent();
 
+  // Operands after q, k, v, each when present: mask, bias table, key
+  // lengths, query positions.
+  bool hasKeyLengths = s.ints.size() > 5 && s.ints[5] != 0;
+  bool hasQueryRope = s.ints.size() > 6 && s.ints[6] != 0;
+  int nextInput = hasMask ? 4 : 3;
+  int tableInput = buckets > 0 ? nextInput++ : -1;
+  int lengthsInput = hasKeyLengths ? nextInput++ : -1;
+  int positionsInput = hasQueryRope ? nextInput++ : -1;
+
+  // q, rotated here when its rope was folded in (one row at a time).
+  Func query("attn_query");
+  if (hasQueryRope) {
+    ImageParam pos = in[positionsInput];
+    query(d, i, h, b) = ropeAt([&](Expr e) { return q(e, i, h, b); }, d, pos(i, b),
+                               (int)s.inputs[0].shape[3], s.scalar2);
+  } else {
+    query(d, i, h, b) = q(d, i, h, b);
+  }
   RDom rd(0, q.dim(0).extent(), "rd");
   Func dot("attn_dot"), score("attn_score");
   dot(j, i, h, b) = 0.0f;
-  dot(j, i, h, b) += q(rd, i, h, b) * k(rd, j, h / group, b);
+  dot(j, i, h, b) += query(rd, i, h, b) * k(rd, j, h / group, b);
   Expr sc = dot(j, i, h, b) * s.scalar;
   if (hasMask)
     sc += in[3](j, i);
-  bool hasKeyLengths = s.ints.size() > 5 && s.ints[5] != 0;
-  int nextInput = hasMask ? 4 : 3;
   if (buckets > 0) { // T5 relative position bias, computed per score
-    ImageParam table = in[nextInput++];
+    ImageParam table = in[tableInput];
     Expr rel = j - (i + (sk - sq));
     sc += table(h, t5BucketExpr(rel, s.ints[3] != 0, buckets, s.ints[2]));
   }
@@ -46,7 +62,7 @@ Func emitAttention(const KernelSpec &s, Inputs &in) {
   if (s.flag && window > 0) // sliding window
     rj.where(i + (sk - sq) - rj < (int)window);
   if (hasKeyLengths) // padding: keys past the sequence's length are never computed
-    rj.where(rj < cast<int>(in[nextInput](b)));
+    rj.where(rj < cast<int>(in[lengthsInput](b)));
   Func mx("attn_max"), e("attn_exp"), den("attn_sum"), num("attn_num"), out("attention");
   mx(i, h, b) = maximum(score(rj, i, h, b));
   e(j, i, h, b) = exp(score(j, i, h, b) - mx(i, h, b));
@@ -64,6 +80,8 @@ Func emitAttention(const KernelSpec &s, Inputs &in) {
       .split(ih, chunk, row, 16, TailStrategy::GuardWithIf)
       .parallel(chunk)
       .vectorize(d, 16, TailStrategy::GuardWithIf);
+  if (hasQueryRope)
+    query.compute_at(out, row).vectorize(d, 16, TailStrategy::GuardWithIf);
   dot.compute_at(out, row);
   score.compute_at(out, row);
   mx.compute_at(out, row);

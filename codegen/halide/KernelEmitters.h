@@ -14,6 +14,8 @@
 
 #include "Halide.h"
 
+#include <functional>
+
 #include <vector>
 
 namespace xf::codegen {
@@ -46,6 +48,19 @@ inline Halide::Expr geluTanh(Halide::Expr x) {
   Halide::Expr y = 0.7978845608028654f * (x + 0.044715f * x * x * x);
   Halide::Expr t = 1.0f - 2.0f / (Halide::exp(2.0f * y) + 1.0f);
   return 0.5f * x * (1.0f + t);
+}
+
+/// Element d of a head of `dim` values rotated by `position` (HF's
+/// rotate_half RoPE): x(d) cos + rotate_half(x)(d) sin, x read through `at`.
+inline Halide::Expr ropeAt(const std::function<Halide::Expr(Halide::Expr)> &at, Halide::Expr d,
+                           Halide::Expr position, int dim, float theta) {
+  int half = dim / 2;
+  Halide::Expr i = Halide::select(d < half, d, d - half);
+  Halide::Expr invFreq = 1.0f / Halide::pow(theta, Halide::cast<float>(2 * i) / (float)dim);
+  Halide::Expr angle = Halide::cast<float>(position) * invFreq;
+  Halide::Expr partner = Halide::select(d < half, -at(Halide::clamp(d + half, 0, dim - 1)),
+                                        at(Halide::clamp(d - half, 0, dim - 1)));
+  return at(d) * Halide::cos(angle) + partner * Halide::sin(angle);
 }
 
 Halide::Func emitEmbedding(const KernelSpec &s, Inputs &in);

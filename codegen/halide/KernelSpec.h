@@ -65,15 +65,16 @@ struct KernelSpec {
   std::vector<KernelArg> inputs;
   KernelArg output;
   /// Scale factor, norm epsilon, attention scale or rope theta; Select: the
-  /// value where true (`scalar`) and where false (`scalar2`).
+  /// value where true (`scalar`) and where false (`scalar2`); Attention: the
+  /// query rope theta (`scalar2`).
   float scalar = 0.0f, scalar2 = 0.0f;
   /// transpose_w (Linear), tanh approximation (Gelu), causal (Attention).
   bool flag = false;
   /// Permutation (Transpose, tensor order);
   /// window (SlidingWindowMask); repeats; Attention: window (0: none),
   /// bias buckets (0: no bias table), bias max_distance, bias bidirectional,
-  /// has-mask, has-key-lengths (operands after q, k, v: mask, bias table,
-  /// key lengths, each when present).
+  /// has-mask, has-key-lengths, has-query-rope (operands after q, k, v: mask,
+  /// bias table, key lengths, query positions, each when present).
   std::vector<int64_t> ints;
 };
 

@@ -14,15 +14,10 @@ namespace xf::codegen {
 
 Func emitRope(const KernelSpec &s, Inputs &in) {
   ImageParam x = in[0], pos = in[1];
-  int dim = (int)s.output.shape[3], half = dim / 2;
+  int dim = (int)s.output.shape[3];
   Var d("d"), j("j"), h("h"), b("b");
-  Expr i = select(d < half, d, d - half);
-  Expr invFreq = 1.0f / pow(s.scalar, cast<float>(2 * i) / (float)dim);
-  Expr angle = cast<float>(pos(j, b)) * invFreq;
-  Expr partner = select(d < half, -x(clamp(d + half, 0, dim - 1), j, h, b),
-                        x(clamp(d - half, 0, dim - 1), j, h, b));
   Func out("rope");
-  out(d, j, h, b) = x(d, j, h, b) * cos(angle) + partner * sin(angle);
+  out(d, j, h, b) = ropeAt([&](Expr e) { return x(e, j, h, b); }, d, pos(j, b), dim, s.scalar);
   out.vectorize(d, 8, TailStrategy::GuardWithIf).parallel(j);
   return out;
 }

@@ -142,7 +142,9 @@ FailureOr<KernelSpec> mlir::xf::buildKernelSpec(func::FuncOp kernel) {
                             o.getBiasBuckets() ? (int64_t)*o.getBiasBuckets() : 0,
                             o.getBiasMaxDistance() ? (int64_t)*o.getBiasMaxDistance() : 0,
                             o.getBiasBidirectional() ? 1 : 0, o.getMask() ? 1 : 0,
-                            o.getKeyLengths() ? 1 : 0};
+                            o.getKeyLengths() ? 1 : 0, o.getQPositions() ? 1 : 0};
+                  if (auto theta = o.getQRopeTheta())
+                    s.scalar2 = theta->convertToFloat();
                   return true;
                 })
                 .Default([](Operation *) { return false; });

@@ -486,3 +486,13 @@ func.func @param_concat_keys() -> tensor<12x8xf32> {
   %a = xf.param_concat "qk" from ["q"] sizes [8, 4] : tensor<12x8xf32>
   return %a : tensor<12x8xf32>
 }
+
+// -----
+
+// attention: q_rope positions come with a theta.
+func.func @attention_q_rope_theta(%q: tensor<?x2x?x4xf32>, %p: tensor<?x?xi64>) -> tensor<?x2x?x4xf32> {
+  // expected-error @+1 {{'xf.attention' op q_rope positions and q_rope_theta go together}}
+  %o = xf.attention %q, %q, %q q_rope(%p : tensor<?x?xi64>) mask_kind none scale 5.000000e-01
+      : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+  return %o : tensor<?x2x?x4xf32>
+}

@@ -95,6 +95,15 @@ func.func @param_concat() -> (tensor<16x8xf32>, tensor<8x16xf32>) {
   return %a, %b : tensor<16x8xf32>, tensor<8x16xf32>
 }
 
+// Attention with the query's rotary embedding folded in.
+// CHECK-LABEL: func.func @attention_q_rope(
+// CHECK:         xf.attention %{{.*}}, %{{.*}}, %{{.*}} q_rope(%{{.*}} : tensor<?x?xi64>) mask_kind causal scale 2.500000e-01 {q_rope_theta = 1.000000e+04 : f32}
+func.func @attention_q_rope(%q: tensor<?x4x?x16xf32>, %p: tensor<?x?xi64>) -> tensor<?x4x?x16xf32> {
+  %o = xf.attention %q, %q, %q q_rope(%p : tensor<?x?xi64>) mask_kind causal scale 2.500000e-01 {q_rope_theta = 1.000000e+04 : f32}
+      : tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32> -> tensor<?x4x?x16xf32>
+  return %o : tensor<?x4x?x16xf32>
+}
+
 // Normalisation and activations: layer_norm, softmax, both gelu flavours.
 // CHECK-LABEL: func.func @norm_act(
 // CHECK-SAME:      %[[X:.*]]: tensor<?x?x64xf32>, %[[S:.*]]: tensor<?x4x?x?xf32>)

@@ -249,3 +249,39 @@ func.func @padding_shaped_argument(%q: tensor<?x2x?x4xf32>, %k: tensor<?x2x?x4xf
   %o = xf.matmul %p, %v : tensor<?x2x?x?xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
   return %o : tensor<?x2x?x4xf32>
 }
+
+// -----
+
+// LLaMA's rotated query: the rope goes into the attention (q_rope), the rotated
+// key stays (a KV-cache stores keys rotated).
+// CHECK-LABEL: func.func @query_rope(
+// CHECK-SAME:      %[[Q:.*]]: tensor<?x2x?x4xf32>, %[[K:.*]]: tensor<?x2x?x4xf32>, %[[V:.*]]: tensor<?x2x?x4xf32>, %[[P:.*]]: tensor<?x?xi64>)
+// CHECK:         %[[RK:.*]] = xf.rope %[[K]], %[[P]]
+// CHECK-NOT:     xf.rope
+// CHECK:         xf.attention %[[Q]], %[[RK]], %[[V]] q_rope(%[[P]] : tensor<?x?xi64>) mask_kind none scale 5.000000e-01 {q_rope_theta = 1.000000e+04 : f32}
+func.func @query_rope(%q: tensor<?x2x?x4xf32>, %k: tensor<?x2x?x4xf32>, %v: tensor<?x2x?x4xf32>, %pos: tensor<?x?xi64>) -> tensor<?x2x?x4xf32> {
+  %rq = xf.rope %q, %pos theta 1.000000e+04 : tensor<?x2x?x4xf32>, tensor<?x?xi64>
+  %rk = xf.rope %k, %pos theta 1.000000e+04 : tensor<?x2x?x4xf32>, tensor<?x?xi64>
+  %kt = xf.transpose %rk [0, 1, 3, 2] : tensor<?x2x?x4xf32> -> tensor<?x2x4x?xf32>
+  %s = xf.matmul %rq, %kt : tensor<?x2x?x4xf32>, tensor<?x2x4x?xf32> -> tensor<?x2x?x?xf32>
+  %ss = xf.scale %s by 5.000000e-01 : tensor<?x2x?x?xf32>
+  %p = xf.softmax %ss : tensor<?x2x?x?xf32>
+  %o = xf.matmul %p, %v : tensor<?x2x?x?xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+  return %o : tensor<?x2x?x4xf32>
+}
+
+// -----
+
+// Not folded: the rotated query is also returned, so the rope stays (remark).
+// CHECK-LABEL: func.func @query_rope_second_user(
+// CHECK:         %[[RQ:.*]] = xf.rope
+// CHECK:         xf.attention %[[RQ]], %{{.*}}, %{{.*}} mask_kind none
+func.func @query_rope_second_user(%q: tensor<?x2x?x4xf32>, %v: tensor<?x2x?x4xf32>, %pos: tensor<?x?xi64>) -> (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) {
+  // expected-remark @+1 {{query rotary embedding not folded into attention: the rotated q has 2 users, not 1}}
+  %rq = xf.rope %q, %pos theta 1.000000e+04 : tensor<?x2x?x4xf32>, tensor<?x?xi64>
+  %kt = xf.transpose %v [0, 1, 3, 2] : tensor<?x2x?x4xf32> -> tensor<?x2x4x?xf32>
+  %s = xf.matmul %rq, %kt : tensor<?x2x?x4xf32>, tensor<?x2x4x?xf32> -> tensor<?x2x?x?xf32>
+  %p = xf.softmax %s : tensor<?x2x?x?xf32>
+  %o = xf.matmul %p, %v : tensor<?x2x?x?xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+  return %o, %rq : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>
+}
