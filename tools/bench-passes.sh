@@ -44,6 +44,7 @@ for name in optimised no-plan generic-mask no-opt; do
     noreuse=$(echo "$line" | sed -E 's/.* ([0-9.]+) MiB without reuse.*/\1/')
     if [ -z "$best" ] || awk "BEGIN{exit !($run < $best)}"; then best=$run; fi
   done
+  if [ "$planned" = "0.00" ]; then planned="—"; noreuse="—"; fi # nothing planned (no arena)
   echo "| $name | $best | $peak | $planned | $noreuse |"
 done
 
