@@ -39,6 +39,11 @@ constexpr llvm::StringLiteral kKernelAttrName = "xf.kernel";
 /// written to (memory planning); calls without it allocate their result.
 constexpr llvm::StringLiteral kBufferAttrName = "xf.buffer";
 
+/// Ops whose result is a view of their first operand's storage (the host
+/// program moves no data for them): memory planning, its check in the
+/// interpreter and the host emitter all follow views to their base.
+inline bool isStorageView(Operation *op) { return isa<ReshapeOp, SliceOp>(op); }
+
 /// The model facts the runtime needs, read from `xf.model`.
 struct ModelInfo {
   std::string kind;            // "decoder", "encoder" or "encoder-decoder"

@@ -119,7 +119,7 @@ public:
     if (auto buffer = op.getAttrOfType<IntegerAttr>(kBufferAttrName)) {
       holder[buffer.getInt()] = op.getResult(0);
       bufferOf[op.getResult(0)] = {buffer.getInt(), op.getResult(0)};
-    } else if (isa<ReshapeOp, SliceOp>(op)) { // views of their input
+    } else if (isStorageView(&op)) {
       if (auto it = bufferOf.find(op.getOperand(0)); it != bufferOf.end())
         bufferOf[op.getResult(0)] = it->second;
     }

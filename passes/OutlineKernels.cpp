@@ -25,8 +25,9 @@ namespace {
 /// Ops the host program runs itself: declarations, views (a reshape or a
 /// slice moves no data), index math.
 bool staysInHost(Operation *op) {
-  return isa<ParamOp, ParamStackOp, ParamConcatOp, PositionIdsOp, ReshapeOp, SliceOp, CacheAppendOp,
-             CacheReadOp, func::ReturnOp, func::CallOp>(op) ||
+  return isa<ParamOp, ParamStackOp, ParamConcatOp, PositionIdsOp, CacheAppendOp, CacheReadOp,
+             func::ReturnOp, func::CallOp>(op) ||
+         isStorageView(op) ||
          op->getDialect() != op->getContext()->getLoadedDialect<XfDialect>();
 }
 

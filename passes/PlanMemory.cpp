@@ -83,13 +83,14 @@ public:
       auto call = dyn_cast<func::CallOp>(op);
       if (call && call.getNumResults() == 1 && planned(call.getResult(0))) {
         Value v = call.getResult(0);
+        double bytes = estimatedBytes(v.getType());
         int slot = inPlaceSlot(call);
         if (slot >= 0)
           ++inPlace;
         else
-          slot = freeSlot(estimatedBytes(v.getType()), index[&op]);
+          slot = freeSlot(bytes, index[&op]);
         holder[slot] = v;
-        capacity[slot] = std::max(capacity[slot], estimatedBytes(v.getType()));
+        capacity[slot] = std::max(capacity[slot], bytes);
         call->setAttr(kBufferAttrName,
                       IntegerAttr::get(IntegerType::get(entry.getContext(), 64), slot));
       }
@@ -119,7 +120,7 @@ private:
         if (kernel && kernel->hasAttr(kKernelAttrName) && call.getNumResults() == 1 &&
             cast<RankedTensorType>(call.getResult(0).getType()).getElementType().isF32())
           root[call.getResult(0)] = call.getResult(0);
-      } else if (isa<ReshapeOp, SliceOp>(op)) { // views of their input
+      } else if (isStorageView(&op)) {
         if (Value r = root.lookup(op.getOperand(0)))
           root[op.getResult(0)] = r;
       }

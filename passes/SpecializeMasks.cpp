@@ -3,22 +3,21 @@
 // An attention op whose mask operand is a known mask construction gets the
 // mask as a structured attribute instead, so code generation can turn it into
 // loop bounds and no [seq, seq] tensor is materialised. Known constructions:
-// the named mask ops the importers write, and masks written from positions
-// (iota, compare, select, and sums of such masks), analysed as the band of
-// keys j - i they keep.
+// the named mask ops the importers write, masks written from positions
+// (iota, compare, select), triangular constants, and sums of such masks,
+// analysed as the band of keys j - i they keep.
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/DenseSet.h"
 
 #include <limits>
 #include <optional>
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::xf {
 #define GEN_PASS_DEF_SPECIALIZEMASKS

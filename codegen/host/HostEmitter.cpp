@@ -225,6 +225,9 @@ private:
     for (Operation &op : body) {
       if (failed(emitOp(op, names, fresh, os)))
         return failure();
+      if (isStorageView(&op))
+        if (auto it = bufferOf.find(op.getOperand(0)); it != bufferOf.end())
+          bufferOf[op.getResult(0)] = it->second;
       if (isa<func::ReturnOp>(op))
         break;
       for (Value v : op.getOperands())
@@ -279,16 +282,12 @@ private:
         dims.push_back(t.isDynamicDim(i) ? name(r.getInput()) + ".dim(" + std::to_string(i) + ")"
                                          : std::to_string(t.getDimSize(i)));
       std::string in = name(r.getInput());
-      if (auto it = bufferOf.find(r.getInput()); it != bufferOf.end())
-        bufferOf[r.getResult()] = it->second;
       os << "  xfrt::Tensor " << fresh(r) << " = " << in << ".reshaped({" << join(dims)
          << "});\n";
       return success();
     }
     if (auto sl = dyn_cast<SliceOp>(op)) {
       std::string in = name(sl.getInput());
-      if (auto it = bufferOf.find(sl.getInput()); it != bufferOf.end())
-        bufferOf[sl.getResult()] = it->second;
       os << "  xfrt::Tensor " << fresh(sl) << " = " << in << ".slice(" << sl.getAxis() << ", "
          << sl.getStart() << ", " << sl.getSize() << ");\n";
       return success();

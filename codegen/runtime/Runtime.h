@@ -65,6 +65,9 @@ public:
 
 private:
   static Tensor allocate(std::vector<int64_t> shape, bool isInt);
+  /// Another view of this tensor's storage.
+  Tensor view(void *data, std::vector<int64_t> shape, std::vector<int64_t> strides) const;
+  size_t elemSize() const { return isInt_ ? sizeof(int64_t) : sizeof(float); }
   std::shared_ptr<void> storage_;
   void *data_ = nullptr;
   bool isInt_ = false;
@@ -131,6 +134,7 @@ public:
 
 private:
   Tensor &grow(int index, int64_t numel);
+  void countResult(int64_t numel);
   std::vector<Tensor> buffers_;
   int64_t peakBytes_ = 0, callBytes_ = 0, peakCallBytes_ = 0;
 };

@@ -120,12 +120,16 @@ Tensor Tensor::reshaped(std::vector<int64_t> shape) const {
                                      : viewStrides(shape_, strides_, shape);
   if (strides.empty())
     return contiguous().reshaped(std::move(shape));
+  return view(data_, std::move(shape), std::move(strides));
+}
+
+Tensor Tensor::view(void *data, std::vector<int64_t> shape, std::vector<int64_t> strides) const {
   Tensor t;
   t.storage_ = storage_;
-  t.data_ = data_;
+  t.data_ = data;
   t.isInt_ = isInt_;
-  t.strides_ = std::move(strides);
   t.shape_ = std::move(shape);
+  t.strides_ = std::move(strides);
   return t;
 }
 
@@ -133,20 +137,17 @@ Tensor Tensor::slice(int axis, int64_t start, int64_t size) const {
   if (axis < 0 || axis >= rank() || start < 0 || size < 0 || start + size > shape_[axis])
     throw Error("internal: slice [" + std::to_string(start) + ", " +
                 std::to_string(start + size) + ") out of range of " + shapeStr(shape_));
-  Tensor t = *this;
-  t.buf_ = halide_buffer_t{};
-  t.dims_.clear();
-  size_t elem = isInt_ ? sizeof(int64_t) : sizeof(float);
-  t.data_ = static_cast<char *>(data_) + start * strides_[axis] * elem;
-  t.shape_[axis] = size;
-  return t;
+  std::vector<int64_t> shape = shape_;
+  shape[axis] = size;
+  return view(static_cast<char *>(data_) + start * strides_[axis] * elemSize(), std::move(shape),
+              strides_);
 }
 
 Tensor Tensor::contiguous() const {
   if (empty() || strides_ == contiguousStrides(shape_))
     return *this;
   Tensor t = isInt_ ? Tensor::i64(shape_) : Tensor::f32(shape_);
-  size_t elem = isInt_ ? sizeof(int64_t) : sizeof(float);
+  size_t elem = elemSize();
   int64_t n = numel(), r = rank();
   std::vector<int64_t> idx(r, 0);
   for (int64_t k = 0; k < n; ++k) {
@@ -161,29 +162,13 @@ Tensor Tensor::contiguous() const {
   return t;
 }
 
-Tensor Tensor::prefix(int axis, int64_t len) const {
-  if (axis < 0 || axis >= rank() || len < 0 || len > shape_[axis])
-    throw Error("internal: prefix out of range");
-  Tensor t;
-  t.storage_ = storage_;
-  t.data_ = data_;
-  t.isInt_ = isInt_;
-  t.strides_ = strides_;
-  t.shape_ = shape_;
-  t.shape_[axis] = len;
-  return t;
-}
+Tensor Tensor::prefix(int axis, int64_t len) const { return slice(axis, 0, len); }
 
 Tensor Tensor::front(std::vector<int64_t> shape) const {
   if (strides_ != contiguousStrides(shape_) || product(shape) > numel())
     throw Error("internal: view " + shapeStr(shape) + " of " + shapeStr(shape_));
-  Tensor t;
-  t.storage_ = storage_;
-  t.data_ = data_;
-  t.isInt_ = isInt_;
-  t.strides_ = contiguousStrides(shape);
-  t.shape_ = std::move(shape);
-  return t;
+  std::vector<int64_t> strides = contiguousStrides(shape);
+  return view(data_, std::move(shape), std::move(strides));
 }
 
 Tensor &Arena::grow(int index, int64_t numel) {
@@ -197,9 +182,13 @@ Tensor &Arena::grow(int index, int64_t numel) {
     b = Tensor::f32({numel});
     peakBytes_ = std::max(peakBytes_, bytes());
   }
+  countResult(numel);
+  return b;
+}
+
+void Arena::countResult(int64_t numel) {
   callBytes_ += numel * (int64_t)sizeof(float);
   peakCallBytes_ = std::max(peakCallBytes_, callBytes_);
-  return b;
 }
 
 Tensor Arena::f32(int index, std::vector<int64_t> shape) {
@@ -211,8 +200,7 @@ Tensor Arena::f32InPlace(int index, std::vector<int64_t> shape, const Tensor &op
       operand.numel() != product(shape))
     throw Error("internal: in-place result " + shapeStr(shape) + " does not fit its operand " +
                 shapeStr(operand.shape()) + " in buffer " + std::to_string(index));
-  callBytes_ += product(shape) * (int64_t)sizeof(float);
-  peakCallBytes_ = std::max(peakCallBytes_, callBytes_);
+  countResult(product(shape));
   return buffers_[index].front(std::move(shape));
 }
 
@@ -301,7 +289,7 @@ std::vector<Tensor> loadParams(const ModelDesc &desc, const std::string &path) {
     if (p.transposed)
       std::reverse(partShape.begin(), partShape.end());
     Tensor t = Tensor::f32(p.shape);
-    int64_t partSize = t.numel() / (int64_t)p.keys.size(), offset = 0;
+    int64_t partSize = t.numel() / (int64_t)p.keys.size(), offset = 0; // parts in order
     for (size_t i = 0; i < p.keys.size(); ++i) {
       const char *key = p.keys[i];
       if (concat) { // part i: [concatSizes[i], rest...] as stored, one after another
@@ -316,7 +304,7 @@ std::vector<Tensor> loadParams(const ModelDesc &desc, const std::string &path) {
         throw Error("weights " + ckpt->path() + " do not match the compiled model: tensor '" +
                     key + "' has shape " + shapeStr(info->shape) + ", the model expects " +
                     shapeStr(partShape));
-      if (!ckpt->readAsF32(key, t.f32data() + (concat ? offset : i * partSize), err))
+      if (!ckpt->readAsF32(key, t.f32data() + offset, err))
         throw Error("cannot load weights: " + err);
       offset += partSize;
     }
