@@ -1,7 +1,7 @@
 //===- XfAttrs.td - xf attributes and types --------------------*- tablegen -*-===//
 //
 // Mask kinds of the attention op, comparison predicates, KV-cache layouts,
-// and the typed KV-cache.
+// the typed KV-cache, and the panel layout of packed GEMM weights.
 //
 //===----------------------------------------------------------------------===//
 
@@ -56,6 +56,26 @@ def Xf_KVCacheType : TypeDef<Xf_Dialect, "KVCache"> {
                         "int64_t":$capacity, "int64_t":$headDim,
                         "Type":$elementType);
   let assemblyFormat = "`<` $layout `,` $heads `,` $capacity `,` $headDim `,` $elementType `>`";
+  let genVerifyDecl = 1;
+}
+
+def Xf_PanelsAttr : AttrDef<Xf_Dialect, "Panels"> {
+  let mnemonic = "panels";
+  let summary = "tensor encoding: a [K, N] weight stored in panels of `width` columns";
+  let description = [{
+    The storage layout of a packed GEMM weight, as the encoding of its
+    tensor type. The value is the [K, N] tensor its shape says (the
+    reference interpreter and every verifier see that); the executable
+    stores it as ceil(N / width) panels, each [K, width] row-major, columns
+    past N zero, so a GEMM reads each panel as one contiguous stream.
+
+    ```mlir
+    %w = xf.param "h.0.mlp.c_fc" from "h.0.mlp.c_fc.weight" {transposed}
+        : tensor<768x3072xf32, #xf.panels<64>>
+    ```
+  }];
+  let parameters = (ins "int64_t":$width);
+  let assemblyFormat = "`<` $width `>`";
   let genVerifyDecl = 1;
 }
 

@@ -50,6 +50,18 @@ LogicalResult KVCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+LogicalResult PanelsAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t width) {
+  if (width <= 0 || width % 16 != 0)
+    return emitError() << "panel width must be a positive multiple of 16, got " << width;
+  return success();
+}
+
+int64_t mlir::xf::panelWidth(Type type) {
+  auto t = dyn_cast<RankedTensorType>(type);
+  auto panels = t ? dyn_cast_or_null<PanelsAttr>(t.getEncoding()) : PanelsAttr();
+  return panels ? panels.getWidth() : 0;
+}
+
 static LogicalResult verifyModelAttr(Operation *op, DictionaryAttr dict) {
   auto kind = dict.getAs<StringAttr>("kind");
   if (!kind)

@@ -44,6 +44,10 @@ constexpr llvm::StringLiteral kBufferAttrName = "xf.buffer";
 /// interpreter and the host emitter all follow views to their base.
 inline bool isStorageView(Operation *op) { return isa<ReshapeOp, SliceOp>(op); }
 
+/// The panel width of a weight stored in panels (its tensor type's
+/// `#xf.panels<width>` encoding), or 0 for a plain row-major tensor.
+int64_t panelWidth(Type type);
+
 /// The model facts the runtime needs, read from `xf.model`.
 struct ModelInfo {
   std::string kind;            // "decoder", "encoder" or "encoder-decoder"

@@ -60,6 +60,8 @@ LogicalResult ParamOp::verify() {
     return emitOpError("parameter '") << getName() << "' has an empty key";
   if (getTransposed() && t.getRank() != 2)
     return emitOpError("a transposed parameter must be 2-D, got rank ") << t.getRank();
+  if (panelWidth(t) && t.getRank() != 2)
+    return emitOpError("a parameter stored in panels must be 2-D, got rank ") << t.getRank();
   return success();
 }
 
@@ -85,6 +87,8 @@ LogicalResult ParamConcatOp::verify() {
                                       << " sizes";
   if (getTransposed() && t.getRank() != 2)
     return emitOpError("a transposed parameter must be 2-D");
+  if (panelWidth(t) && t.getRank() != 2)
+    return emitOpError("a parameter stored in panels must be 2-D");
   int64_t total = 0;
   for (int64_t n : getSizes()) {
     if (n <= 0)
@@ -154,6 +158,8 @@ LogicalResult LinearOp::verify() {
       failed(requireRanked(*this, getW(), "w", w, 0, 2)) ||
       failed(requireRanked(*this, getResult(), "result", res)))
     return failure();
+  if (panelWidth(w) && getTransposeW())
+    return emitOpError("a weight stored in panels is [K, N]; it cannot be read transposed");
   int64_t k = getTransposeW() ? w.getDimSize(1) : w.getDimSize(0);
   int64_t n = getTransposeW() ? w.getDimSize(0) : w.getDimSize(1);
   if (!compatible(x.getShape().back(), k))

@@ -30,11 +30,14 @@ def Xf_ParamOp : Xf_Op<"param", [Pure]> {
     of the tensor in the checkpoint. The executable maps the checkpoint at
     start-up and converts the stored dtype (F32, F16, BF16) to f32 once. With
     `transposed` (a 2-D weight) the result is the checkpoint tensor
-    transposed, also done once at load (weight packing).
+    transposed, also done once at load (weight packing); its type may then
+    carry the `#xf.panels<W>` storage encoding (the GEMM's panel layout).
 
     ```mlir
     %wte = xf.param "wte" from "transformer.wte.weight" : tensor<101x64xf32>
     %wt = xf.param "lm_head" from "lm_head.weight" {transposed} : tensor<64x101xf32>
+    %wp = xf.param "lm_head" from "lm_head.weight" {transposed}
+        : tensor<64x101xf32, #xf.panels<64>>
     ```
   }];
   let arguments = (ins StrAttr:$name, StrAttr:$key, UnitAttr:$transposed);

@@ -83,9 +83,16 @@ def PackWeights : Pass<"xf-pack-weights", "ModuleOp"> {
     layout, a tied lm_head) across rows; the GEMM kernel vectorises over N.
     When that weight is a parameter, the linear instead reads the same
     parameter declared `transposed` ([K, N], transposed once at load) and
-    loses `transpose_w`. A parameter also used elsewhere (a tied embedding)
-    keeps its original declaration for those uses.
+    loses `transpose_w`. The declaration's type carries `#xf.panels<W>`
+    (`panel-width`, 0 for none): the executable stores the [K, N] weight as
+    panels of W columns, each [K, W] contiguous, so the GEMM streams one
+    panel per column tile. A parameter also used elsewhere (a tied
+    embedding) keeps its original declaration for those uses.
   }];
+  let options = [
+    Option<"panelWidth", "panel-width", "int64_t", /*default=*/"64",
+           "columns per stored panel (a multiple of 16; 0: plain [K, N])">
+  ];
   let dependentDialects = ["::mlir::xf::XfDialect"];
   let statistics = [
     Statistic<"numPacked", "weights-packed", "GEMM weights stored transposed">

@@ -1,10 +1,11 @@
 //===- Matmul.cpp - linear and batched matmul kernels -----------*- C++ -*-===//
 //
-// Both are a reduction over K into an accumulator Func. The CPU schedule is
-// register blocked: output tiles of 128 columns x 3 rows (64 x 3 for a gated
-// GEMM), tiles run in parallel, the accumulator of a tile lives in 24 vector
-// registers with the K loop outermost inside the tile. Tails are guarded so
-// one-row (decode) calls work.
+// Both are a reduction over K into an accumulator Func. The CPU schedules are
+// register blocked: tiles run in parallel, the accumulator of a tile lives in
+// 24 vector registers with the K loop outermost inside the tile. A linear
+// over packed weights (`#xf.panels`) tiles one panel x 6 rows; other GEMMs
+// (weights as computed, or read transposed) 128 columns x 3 rows. Tails are
+// handled so one-row (decode) calls work.
 //
 //===----------------------------------------------------------------------===//
 
@@ -55,6 +56,44 @@ void scheduleGemm(Func out, Func acc, const std::vector<Var> &v, RVar k, int64_t
       .unroll(v[1]);
 }
 
+/// The GEMM over a weight stored in panels of P columns ([K, P] each,
+/// contiguous): a task computes one panel's columns for R rows (P = 64,
+/// R = 6; a gated GEMM, two accumulators per point, R = 3), so each step of
+/// k loads P / 16 vectors of one contiguous stream and broadcasts R values
+/// of x for 24 FMAs on accumulators that stay in registers. Rows are
+/// rounded up inside the tile (the accumulator is internal and x's row is
+/// clamped), so the inner loop has no guards; the output is written once
+/// per point, guarded, so a residual epilogue may write in place. A call
+/// with fewer than R rows (a decode step) takes one row at a time instead
+/// of computing R. Measured on 2 cores (M = 128, K = 768, N = 3072): 2.6 ms
+/// against 8.1 ms for the 128 x 3 tiles over a row-major [K, N] weight, which
+/// strides K pages per tile.
+void scheduleGemmPanels(Func out, Func acc, const std::vector<Var> &v, Var c, RVar k,
+                        int64_t width, Expr rows, bool gated) {
+  Var no("no"), ni("ni"), mo("mo"), mi("mi"), t("t"), vo("vo"), vi("vi"), ro("ro"), ri("ri");
+  const int tileRows = gated ? 3 : 6;
+  out.split(v[0], no, ni, (int)width, TailStrategy::GuardWithIf)
+      .split(v[1], mo, mi, tileRows, TailStrategy::GuardWithIf)
+      .reorder(ni, mi, mo, no) // row tiles innermost: the panel stays in cache
+      .fuse(mo, no, t)
+      .parallel(t)
+      .vectorize(ni, 16, TailStrategy::GuardWithIf);
+  acc.compute_at(out, t).bound_extent(c, (int)width).vectorize(c, 16);
+  acc.update()
+      .specialize(rows < tileRows)
+      .split(c, vo, vi, 16)
+      .reorder(vi, vo, k, v[1])
+      .vectorize(vi)
+      .unroll(vo);
+  acc.update()
+      .split(v[1], ro, ri, tileRows, TailStrategy::RoundUp)
+      .split(c, vo, vi, 16)
+      .reorder(vi, vo, ri, k, ro)
+      .vectorize(vi)
+      .unroll(vo)
+      .unroll(ri);
+}
+
 } // namespace
 
 Func emitLinear(const KernelSpec &s, Inputs &in) {
@@ -62,10 +101,34 @@ Func emitLinear(const KernelSpec &s, Inputs &in) {
   int r = s.output.rank();
   std::vector<Var> v = makeVars(r);
   RDom k(0, x.dim(0).extent(), "k");
-  std::vector<Expr> xi = exprs(v);
+  // w is [K, N] (Halide (n, k)), transposed [N, K] (Halide (k, n)), or in
+  // panels [N / P, K, P] (Halide (c, k, panel)). Over panels the accumulator
+  // is indexed by (column in panel, rows..., panel) and x's row is clamped,
+  // so a tile may run past the last row.
+  const bool panels = w.dimensions() == 3 && r >= 2;
+  const int64_t width = panels ? s.inputs[1].shape[2] : 0;
+  Var c("c"), panel("panel");
+  std::vector<Var> accVars = v;
+  std::vector<Expr> accAt = exprs(v);
+  Func xRows("x_rows");
+  if (panels) {
+    accVars[0] = c;
+    accVars.push_back(panel);
+    accAt[0] = v[0] % (int)width;
+    accAt.push_back(v[0] / (int)width);
+    std::vector<Var> xv = makeVars(x.dimensions());
+    std::vector<Expr> clamped = exprs(xv);
+    clamped[1] = min(xv[1], x.dim(1).max());
+    xRows(xv) = x(clamped);
+  }
+  std::vector<Expr> xi = exprs(accVars);
   xi[0] = k;
-  // w is [K, N] (Halide (n, k)) or, transposed, [N, K] (Halide (k, n)).
-  auto weight = [&](ImageParam p) { return s.flag ? p(k, v[0]) : p(v[0], k); };
+  if (panels)
+    xi.pop_back();
+  auto weight = [&](ImageParam p) {
+    return panels ? p(c, k, panel) : s.flag ? p(k, v[0]) : p(v[0], k);
+  };
+  auto xAt = [&]() { return panels ? xRows(xi) : x(xi); };
   bool hasBias = s.ints.size() > 0 ? s.ints[0] != 0 : in.size() > 2;
   bool hasResidual = s.ints.size() > 1 && s.ints[1] != 0;
   int activation = s.ints.size() > 2 ? (int)s.ints[2] : 0;
@@ -74,14 +137,14 @@ Func emitLinear(const KernelSpec &s, Inputs &in) {
   Expr product, gate;
   if (hasGate) { // x @ w and x @ gate in one pass over x
     ImageParam g = in[2 + (hasBias ? 1 : 0) + (hasResidual ? 1 : 0)];
-    acc(v) = Tuple(0.0f, 0.0f);
-    acc(v) = Tuple(acc(v)[0] + x(xi) * weight(w), acc(v)[1] + x(xi) * weight(g));
-    product = acc(v)[0];
-    gate = acc(v)[1];
+    acc(accVars) = Tuple(0.0f, 0.0f);
+    acc(accVars) = Tuple(acc(accVars)[0] + xAt() * weight(w), acc(accVars)[1] + xAt() * weight(g));
+    product = acc(accAt)[0];
+    gate = acc(accAt)[1];
   } else {
-    acc(v) = 0.0f;
-    acc(v) += x(xi) * weight(w);
-    product = acc(v);
+    acc(accVars) = 0.0f;
+    acc(accVars) += xAt() * weight(w);
+    product = acc(accAt);
   }
   // Epilogue: act(acc + bias) + residual, or act(gate) * (acc + bias) +
   // residual, while the tile is in registers.
@@ -110,7 +173,9 @@ Func emitLinear(const KernelSpec &s, Inputs &in) {
   if (hasResidual)
     result += in[next](v);
   out(v) = result;
-  if (r >= 2)
+  if (panels)
+    scheduleGemmPanels(out, acc, v, c, k.x, width, x.dim(1).extent(), hasGate);
+  else if (r >= 2)
     scheduleGemm(out, acc, v, k.x, s.output.shape.back(), hasResidual, hasGate, s.flag);
   return out;
 }

@@ -106,10 +106,12 @@ public:
       for (int64_t n : p.concatSizes)
         sizes.push_back(std::to_string(n));
       std::string extra;
-      if (p.transposed || !sizes.empty())
+      if (p.transposed || !sizes.empty() || p.panelWidth)
         extra += p.transposed ? ", true" : ", false";
-      if (!sizes.empty())
+      if (!sizes.empty() || p.panelWidth)
         extra += ", {" + join(sizes) + "}";
+      if (p.panelWidth)
+        extra += ", " + std::to_string(p.panelWidth);
       os << "        {{" << join(keys) << "}, {" << join(p.shape) << "}" << extra << "},\n";
     }
     os << "    },\n    {\n";
@@ -147,12 +149,13 @@ public:
 private:
   ModuleOp module;
   const HostOptions &options;
-  /// Each parameter's checkpoint keys (one, or several stacked), shape and
-  /// whether it is loaded transposed.
+  /// Each parameter's checkpoint keys (one, or several stacked), shape,
+  /// whether it is loaded transposed, and its panel width (0: row-major).
   struct Param {
     std::vector<std::string> keys, shape;
     bool transposed;
     std::vector<int64_t> concatSizes; // parts concatenated along dim 0
+    int64_t panelWidth;
   };
   std::vector<Param> params;
   llvm::StringMap<unsigned> paramIndex;
@@ -164,8 +167,10 @@ private:
 
   unsigned paramSlot(std::vector<std::string> keys, Type type, bool transposed = false,
                      std::vector<int64_t> concatSizes = {}) {
+    int64_t panels = panelWidth(type);
     std::string id = transposed ? "T" : "";
-    id += concatSizes.empty() ? "\n" : "C\n";
+    id += concatSizes.empty() ? "" : "C";
+    id += panels ? "P" + std::to_string(panels) + "\n" : "\n";
     for (const std::string &k : keys)
       id += k + "\n";
     auto [it, inserted] = paramIndex.try_emplace(id, params.size());
@@ -173,7 +178,7 @@ private:
       std::vector<std::string> shape;
       for (int64_t d : cast<RankedTensorType>(type).getShape())
         shape.push_back(std::to_string(d));
-      params.push_back({std::move(keys), shape, transposed, std::move(concatSizes)});
+      params.push_back({std::move(keys), shape, transposed, std::move(concatSizes), panels});
     }
     return it->second;
   }

@@ -37,8 +37,19 @@ FailureOr<KernelSpec> mlir::xf::buildKernelSpec(func::FuncOp kernel) {
   Operation *op = kernelOp(kernel);
   KernelSpec s;
   s.name = kernelSymbol(kernel);
-  for (Type t : op->getOperandTypes())
-    s.inputs.push_back(argOf(t));
+  for (OpOperand &use : op->getOpOperands()) {
+    s.inputs.push_back(argOf(use.get().getType()));
+    // A weight in panels is read only as a linear's w or gate: its kernel
+    // argument is the storage, [panels, K, width].
+    if (int64_t width = panelWidth(use.get().getType())) {
+      auto linear = dyn_cast<LinearOp>(op);
+      if (!linear || (use.get() != linear.getW() && use.get() != linear.getGate()))
+        return op->emitError("codegen: only a linear's weight may be stored in panels"),
+               failure();
+      std::vector<int64_t> &shape = s.inputs.back().shape;
+      shape = {(shape[1] + width - 1) / width, shape[0], width};
+    }
+  }
   if (op->getNumResults() != 1)
     return op->emitError("codegen: a kernel must have one result"), failure();
   s.output = argOf(op->getResult(0).getType());

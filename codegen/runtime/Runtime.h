@@ -81,12 +81,16 @@ private:
 /// `transposed`: a 2-D tensor stored [b, a] in the checkpoint, loaded as
 /// `shape` = [a, b]. `concatSizes`: the keys' tensors are instead
 /// concatenated along their first dimension (as stored), part i of leading
-/// size concatSizes[i].
+/// size concatSizes[i]. `panelWidth` (a 2-D [K, N] weight, after any
+/// transposition): stored
+/// as ceil(N / panelWidth) panels of [K, panelWidth], columns past N zero;
+/// the tensor's shape is then [panels, K, panelWidth].
 struct ParamDesc {
   std::vector<const char *> keys;
   std::vector<int64_t> shape;
   bool transposed = false;
   std::vector<int64_t> concatSizes;
+  int64_t panelWidth = 0;
 };
 struct CacheDesc {
   int64_t heads, capacity, headDim;

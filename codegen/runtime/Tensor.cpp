@@ -316,6 +316,16 @@ std::vector<Tensor> loadParams(const ModelDesc &desc, const std::string &path) {
           packed.f32data()[j * b + i] = t.f32data()[i * a + j];
       t = packed;
     }
+    if (p.panelWidth) { // [k, n] -> panels [n / w, k, w], once; columns past n stay 0
+      int64_t k = p.shape[0], n = p.shape[1], w = p.panelWidth, panels = (n + w - 1) / w;
+      Tensor packed = Tensor::f32({panels, k, w});
+      float *dst = packed.f32data();
+      const float *src = t.f32data();
+      for (int64_t i = 0; i < k; ++i)
+        for (int64_t j = 0; j < n; ++j)
+          dst[((j / w) * k + i) * w + j % w] = src[i * n + j];
+      t = packed;
+    }
     out.push_back(std::move(t));
   }
   return out;

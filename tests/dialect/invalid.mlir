@@ -496,3 +496,20 @@ func.func @attention_q_rope_theta(%q: tensor<?x2x?x4xf32>, %p: tensor<?x?xi64>) 
       : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
   return %o : tensor<?x2x?x4xf32>
 }
+
+// -----
+
+// panels: a weight in panels is [K, N]; a linear cannot read it transposed.
+func.func @linear_panels_transposed(%x: tensor<?x?x8xf32>, %w: tensor<4x8xf32, #xf.panels<64>>) -> tensor<?x?x4xf32> {
+  // expected-error @+1 {{'xf.linear' op a weight stored in panels is [K, N]; it cannot be read transposed}}
+  %y = xf.linear %x, %w {transpose_w} : tensor<?x?x8xf32>, tensor<4x8xf32, #xf.panels<64>> -> tensor<?x?x4xf32>
+  return %y : tensor<?x?x4xf32>
+}
+
+// -----
+
+// panels: the width is a positive multiple of 16.
+// expected-error @+1 {{panel width must be a positive multiple of 16, got 24}}
+func.func @panel_width(%w: tensor<4x8xf32, #xf.panels<24>>) {
+  return
+}

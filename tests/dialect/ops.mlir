@@ -95,6 +95,16 @@ func.func @param_concat() -> (tensor<16x8xf32>, tensor<8x16xf32>) {
   return %a, %b : tensor<16x8xf32>, tensor<8x16xf32>
 }
 
+// Weights stored in panels (the #xf.panels storage encoding), read by a linear.
+// CHECK-LABEL: func.func @panels(
+// CHECK:         %[[W:.*]] = xf.param "w" from "w.weight" {transposed} : tensor<8x100xf32, #xf.panels<64>>
+// CHECK:         xf.linear %{{.*}}, %[[W]] : tensor<?x?x8xf32>, tensor<8x100xf32, #xf.panels<64>> -> tensor<?x?x100xf32>
+func.func @panels(%x: tensor<?x?x8xf32>) -> tensor<?x?x100xf32> {
+  %w = xf.param "w" from "w.weight" {transposed} : tensor<8x100xf32, #xf.panels<64>>
+  %y = xf.linear %x, %w : tensor<?x?x8xf32>, tensor<8x100xf32, #xf.panels<64>> -> tensor<?x?x100xf32>
+  return %y : tensor<?x?x100xf32>
+}
+
 // Attention with the query's rotary embedding folded in.
 // CHECK-LABEL: func.func @attention_q_rope(
 // CHECK:         xf.attention %{{.*}}, %{{.*}}, %{{.*}} q_rope(%{{.*}} : tensor<?x?xi64>) mask_kind causal scale 2.500000e-01 {q_rope_theta = 1.000000e+04 : f32}

@@ -24,7 +24,7 @@
 // CHECK:       func.func private @[[GELU:linear[_0-9]*]]({{.*}}) -> tensor<?x?x32xf32> attributes {xf.kernel}
 // CHECK-NEXT:    xf.linear %{{.*}}, %{{.*}} bias %{{.*}} {activation = "gelu_tanh"}
 // CHECK:       func.func private @[[HEAD:linear[_0-9]*]]({{.*}}) -> tensor<?x?x11xf32> attributes {xf.kernel}
-// CHECK-NEXT:    xf.linear %{{.*}}, %{{.*}} : tensor<?x?x8xf32>, tensor<8x11xf32> -> tensor<?x?x11xf32>
+// CHECK-NEXT:    xf.linear %{{.*}}, %{{.*}} : tensor<?x?x8xf32>, tensor<8x11xf32, #xf.panels<64>> -> tensor<?x?x11xf32>
 
 // Prefill writes the prompt's keys and values at 0 and attends causally; the
 // three layer norms share one kernel.
