@@ -2,6 +2,7 @@
 """PyTorch side of tools/bench.sh (Debian's torch, CPU, every core).
 
   bench_torch.py roofline                   -> {"gemm_gflops": .., "stream_gbs": ..}
+  bench_torch.py sgemm                      -> {"gemm_gflops": ..}
   bench_torch.py FAMILY MODEL_DIR SEQ RUNS  -> {"prompt_ms": ..}
 
 FAMILY is gpt2, llama, bert or t5 (t5: the encoder alone). The models are the
@@ -35,12 +36,16 @@ def median_ms(fn, runs):
     return statistics.median(times)
 
 
-def roofline():
+def sgemm():
     threads()
     n = 2048
     a, b = torch.randn(n, n), torch.randn(n, n)
     best = min(median_ms(lambda: torch.mm(a, b), 1) for _ in range(5))
-    gemm = 2.0 * n ** 3 / (best / 1000.0) / 1e9
+    return {"gemm_gflops": 2.0 * n ** 3 / (best / 1000.0) / 1e9}
+
+
+def roofline():
+    gemm = sgemm()["gemm_gflops"]
     src = torch.ones(64 * 1024 * 1024)  # 256 MiB of f32
     dst = torch.empty_like(src)
     best = min(median_ms(lambda: dst.copy_(src), 1) for _ in range(5))
@@ -75,6 +80,8 @@ def prompt(family, model_dir, seq, runs):
 def main(argv):
     if argv[:1] == ["roofline"]:
         out = roofline()
+    elif argv[:1] == ["sgemm"]:
+        out = sgemm()
     elif len(argv) == 4:
         out = prompt(argv[0], argv[1], int(argv[2]), int(argv[3]))
     else:

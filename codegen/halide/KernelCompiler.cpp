@@ -128,12 +128,19 @@ bool compileKernel(const KernelSpec &spec, const std::string &target,
     for (size_t i = 0; i < spec.inputs.size(); ++i) {
       const KernelArg &a = spec.inputs[i];
       ImageParam p(a.isInt ? Int(64) : Float(32), a.rank(), "in" + std::to_string(i));
+      // Every buffer the host passes starts at 0 (Tensor::hb); saying so
+      // lets Halide simplify index arithmetic (a panel's column v % 64 is a
+      // dense vector, not a gather).
       for (int t = 0; t < a.rank(); ++t)
         if (a.shape[t] >= 0)
           p.dim(a.rank() - 1 - t).set_bounds(0, (int)a.shape[t]);
+        else
+          p.dim(a.rank() - 1 - t).set_min(0);
       in.push_back(p);
     }
     Func out = emit(spec, in);
+    for (int d = 0; d < out.dimensions(); ++d)
+      out.output_buffer().dim(d).set_min(0);
     Pipeline pipeline(out);
     std::vector<Argument> args(in.begin(), in.end());
     Target t = Target(target).with_feature(Target::NoRuntime);

@@ -14,6 +14,8 @@
 #include <atomic>
 #include <cstring>
 
+#include <sys/mman.h>
+
 namespace xfrt {
 
 namespace {
@@ -40,6 +42,7 @@ std::string shapeStr(const std::vector<int64_t> &s) {
 int64_t Tensor::numel() const { return product(shape_); }
 
 namespace {
+constexpr size_t kHugePage = size_t(2) << 20;
 std::atomic<int64_t> liveBytes{0}, peakBytes{0};
 void countAllocation(int64_t bytes) {
   int64_t now = liveBytes += bytes;
@@ -59,15 +62,33 @@ Tensor Tensor::allocate(std::vector<int64_t> shape, bool isInt) {
       throw Error("internal: negative tensor dimension " + std::to_string(d));
   size_t elem = isInt ? sizeof(int64_t) : sizeof(float);
   size_t bytes = std::max<size_t>(1, (size_t)product(shape) * elem);
-  void *p = std::calloc(bytes, 1);
-  if (!p)
-    throw Error("out of memory allocating " + std::to_string(bytes) + " bytes");
   Tensor t;
+  void *p = nullptr;
+  if (bytes >= kHugePage) {
+    // Large tensors (weights, logits, big activations) in transparent huge
+    // pages where the kernel allows: a 25 MiB logits tensor then faults in
+    // 13 times rather than 6400 on first write, and GEMMs streaming weights
+    // miss the TLB far less. Fresh anonymous pages are zero.
+    size_t mapped = bytes + kHugePage;
+    void *m = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+      throw Error("out of memory allocating " + std::to_string(bytes) + " bytes");
+    p = (void *)(((uintptr_t)m + kHugePage - 1) & ~(uintptr_t)(kHugePage - 1));
+    madvise(p, bytes, MADV_HUGEPAGE); // advice only: ignored where THP is off
+    t.storage_ = std::shared_ptr<void>(p, [bytes, m, mapped](void *) {
+      liveBytes -= (int64_t)bytes;
+      munmap(m, mapped);
+    });
+  } else {
+    p = std::calloc(bytes, 1);
+    if (!p)
+      throw Error("out of memory allocating " + std::to_string(bytes) + " bytes");
+    t.storage_ = std::shared_ptr<void>(p, [bytes](void *q) {
+      liveBytes -= (int64_t)bytes;
+      std::free(q);
+    });
+  }
   countAllocation((int64_t)bytes);
-  t.storage_ = std::shared_ptr<void>(p, [bytes](void *q) {
-    liveBytes -= (int64_t)bytes;
-    std::free(q);
-  });
   t.data_ = p;
   t.isInt_ = isInt;
   t.strides_ = contiguousStrides(shape);
