@@ -3,11 +3,13 @@
 // Works in a private temporary folder beside nothing the user owns; the
 // executable is renamed into place at the end, so a failed compile leaves no
 // half-written output. The host C++ is compiled by the system C++ compiler
-// (`CXX`, default c++) against the runtime's headers and archive.
+// (`CXX`, default c++) against the runtime's headers and archive. Kernel,
+// runtime and host objects come from the kernel cache when it has them.
 //
 //===----------------------------------------------------------------------===//
 
 #include "codegen/ModelCompiler.h"
+#include "codegen/KernelCache.h"
 #include "codegen/halide/KernelSpec.h"
 #include "codegen/host/HostEmitter.h"
 #include "codegen/host/KernelSpecs.h"
@@ -20,6 +22,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #ifndef XFC_RUNTIME_INCLUDE_DIR
 #error "XFC_RUNTIME_INCLUDE_DIR must be defined by the build"
@@ -42,29 +45,63 @@ bool writeFile(const std::string &path, const std::string &text, std::string &er
   return true;
 }
 
-/// Runs a program, capturing its stderr into `error` on failure.
-bool runProgram(const std::vector<std::string> &argv, const std::string &logPath,
-                std::string &error) {
-  auto program = llvm::sys::findProgramByName(argv[0]);
-  if (!program) {
-    error = "cannot find '" + argv[0] + "' on PATH (a C++ compiler is needed to link models)";
-    return false;
+/// A program run in the background (the host compile, beside the kernel
+/// compiles), its stdout and stderr in a log; `finish` waits for it. The
+/// destructor reaps a program never finished (an earlier step failed).
+class Program {
+public:
+  bool start(const std::vector<std::string> &argv, const std::string &logPath,
+             std::string &error) {
+    auto program = llvm::sys::findProgramByName(argv[0]);
+    if (!program) {
+      error = "cannot find '" + argv[0] + "' on PATH (a C++ compiler is needed to link models)";
+      return false;
+    }
+    name_ = argv[0];
+    log_ = logPath;
+    std::vector<llvm::StringRef> args(argv.begin(), argv.end());
+    std::optional<llvm::StringRef> redirects[] = {std::nullopt, llvm::StringRef(log_),
+                                                  llvm::StringRef(log_)};
+    std::string msg;
+    bool failed = false;
+    info_ = llvm::sys::ExecuteNoWait(*program, args, std::nullopt, redirects, 0, &msg, &failed);
+    if (failed) {
+      error = "cannot run " + name_ + ": " + msg;
+      return false;
+    }
+    running_ = true;
+    return true;
   }
-  std::vector<llvm::StringRef> args(argv.begin(), argv.end());
-  std::optional<llvm::StringRef> redirects[] = {std::nullopt, llvm::StringRef(logPath),
-                                                llvm::StringRef(logPath)};
-  std::string msg;
-  int rc = llvm::sys::ExecuteAndWait(*program, args, std::nullopt, redirects, 0, 0, &msg);
-  if (rc != 0) {
-    std::ifstream log(logPath);
+  bool finish(std::string &error) {
+    std::string msg;
+    llvm::sys::ProcessInfo done = llvm::sys::Wait(info_, std::nullopt, &msg);
+    running_ = false;
+    if (done.ReturnCode == 0)
+      return true;
+    std::ifstream log(log_);
     std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
     if (text.size() > 4000)
       text = text.substr(0, 4000) + "\n...";
-    error = argv[0] + " failed (exit " + std::to_string(rc) + ")" + (msg.empty() ? "" : ": " + msg) +
-            "\n" + text;
+    error = name_ + " failed (exit " + std::to_string(done.ReturnCode) + ")" +
+            (msg.empty() ? "" : ": " + msg) + "\n" + text;
     return false;
   }
-  return true;
+  ~Program() {
+    if (running_)
+      llvm::sys::Wait(info_, std::nullopt);
+  }
+
+private:
+  llvm::sys::ProcessInfo info_;
+  std::string name_, log_;
+  bool running_ = false;
+};
+
+/// Runs a program to completion, its output in a log.
+bool runProgram(const std::vector<std::string> &argv, const std::string &logPath,
+                std::string &error) {
+  Program p;
+  return p.start(argv, logPath, error) && p.finish(error);
 }
 
 struct TempDir {
@@ -94,40 +131,32 @@ bool mlir::xf::compileModelToExecutable(ModuleOp module, const ModelCompileOptio
     }
     tmp.path = dir.str().str();
   }
+  // Declared after the folder, so a background compile is reaped before the
+  // folder is removed.
+  Program hostCompile;
   std::error_code ec;
   if (!options.dumpDir.empty())
     fs::create_directories(fs::path(options.dumpDir) / "kernels", ec);
+  KernelCache cache(options.cacheDir, halideTarget);
 
-  // Kernels.
-  std::vector<std::string> objects;
+  // The kernels' specs first: the host program needs only their symbols.
   SmallVector<func::FuncOp> kernels;
+  std::vector<::xf::codegen::KernelSpec> specs;
   for (auto fn : module.getOps<func::FuncOp>())
-    if (fn->hasAttr(kKernelAttrName))
+    if (fn->hasAttr(kKernelAttrName)) {
+      auto spec = buildKernelSpec(fn);
+      if (failed(spec)) {
+        error = "code generation failed (see the diagnostic above)";
+        return false;
+      }
       kernels.push_back(fn);
-  size_t index = 0;
-  for (func::FuncOp k : kernels) {
-    auto spec = buildKernelSpec(k);
-    if (failed(spec)) {
-      error = "code generation failed (see the diagnostic above)";
-      return false;
+      specs.push_back(std::move(*spec));
     }
-    ++index;
-    if (options.verbose)
-      llvm::errs() << "xfc: kernel " << index << " of " << kernels.size() << ": " << spec->name
-                   << "\n";
-    std::string obj = tmp.path + "/" + spec->name + ".o";
-    std::string stmt;
-    if (!options.dumpDir.empty())
-      stmt = (fs::path(options.dumpDir) / "kernels" / (spec->name + ".stmt")).string();
-    if (!::xf::codegen::compileKernel(*spec, halideTarget, obj, stmt, error))
-      return false;
-    objects.push_back(obj);
-  }
-  std::string runtimeObj = tmp.path + "/halide_runtime.o";
-  if (!::xf::codegen::compileHalideRuntime(halideTarget, runtimeObj, error))
-    return false;
 
-  // Host program.
+  // Host program: emitted, then compiled in the background (from the cache
+  // when it holds the same source compiled the same way) while the kernels
+  // compile. -O0: it only sequences kernel calls, and -O1 took 4x longer to
+  // compile a 24-layer model for no measurable run time.
   HostOptions host;
   host.modelName = fs::path(options.output).filename().string();
   host.weights = options.weights;
@@ -142,13 +171,73 @@ bool mlir::xf::compileModelToExecutable(ModuleOp module, const ModelCompileOptio
   if (!options.dumpDir.empty() &&
       !writeFile((fs::path(options.dumpDir) / "host.cpp").string(), cpp, error))
     return false;
+  const char *cxxEnv = std::getenv("CXX");
+  std::string cxx = cxxEnv && *cxxEnv ? cxxEnv : "c++";
+  std::vector<std::string> compileArgv{cxx, "-std=c++17", "-O0", "-I" XFC_RUNTIME_INCLUDE_DIR,
+                                       "-I" XFC_HALIDE_INCLUDE_DIR, "-c", cppPath, "-o"};
+  std::string hostKey = cpp; // the source and the flags, not the (temporary) paths
+  for (const std::string &a : compileArgv)
+    if (a != cppPath)
+      hostKey += "\n" + a;
+  std::string hostName = "host-" + KernelCache::hashHex(hostKey);
+  std::string hostObj = cache.lookup(hostName);
+  bool compilingHost = hostObj.empty();
+  if (compilingHost) {
+    hostObj = tmp.path + "/host.o";
+    compileArgv.push_back(hostObj);
+    if (options.verbose)
+      llvm::errs() << "xfc: compiling the host program\n";
+    if (!hostCompile.start(compileArgv, tmp.path + "/compile.log", error))
+      return false;
+  }
+
+  // Kernels: each distinct symbol once; from the cache unless its lowered
+  // statement is to be dumped.
+  std::vector<std::string> objects;
+  std::set<std::string> done;
+  size_t cached = 0;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const ::xf::codegen::KernelSpec &spec = specs[i];
+    if (!done.insert(spec.name).second)
+      continue;
+    std::string obj = options.dumpDir.empty() ? cache.lookup(spec.name) : "";
+    if (options.verbose)
+      llvm::errs() << "xfc: kernel " << i + 1 << " of " << specs.size() << ": " << spec.name
+                   << " (@" << kernels[i].getSymName() << (obj.empty() ? ")" : ", cached)")
+                   << "\n";
+    if (!obj.empty()) {
+      ++cached;
+      objects.push_back(obj);
+      continue;
+    }
+    obj = tmp.path + "/" + spec.name + ".o";
+    std::string stmt;
+    if (!options.dumpDir.empty())
+      stmt = (fs::path(options.dumpDir) / "kernels" / (spec.name + ".stmt")).string();
+    if (!::xf::codegen::compileKernel(spec, halideTarget, obj, stmt, error))
+      return false;
+    cache.store(spec.name, obj);
+    objects.push_back(obj);
+  }
+  if (options.verbose && cache.enabled())
+    llvm::errs() << "xfc: " << cached << " of " << done.size() << " kernels from the cache "
+                 << options.cacheDir << "\n";
+  std::string runtimeObj = cache.lookup("halide_runtime");
+  if (runtimeObj.empty()) {
+    runtimeObj = tmp.path + "/halide_runtime.o";
+    if (!::xf::codegen::compileHalideRuntime(halideTarget, runtimeObj, error))
+      return false;
+    cache.store("halide_runtime", runtimeObj);
+  }
+  if (compilingHost) {
+    if (!hostCompile.finish(error))
+      return false;
+    cache.store(hostName, hostObj);
+  }
 
   // Link.
-  const char *cxxEnv = std::getenv("CXX");
   std::string exe = tmp.path + "/model";
-  std::vector<std::string> argv{cxxEnv && *cxxEnv ? cxxEnv : "c++", "-std=c++17", "-O1",
-                                "-I" XFC_RUNTIME_INCLUDE_DIR, "-I" XFC_HALIDE_INCLUDE_DIR,
-                                cppPath};
+  std::vector<std::string> argv{cxx, hostObj};
   argv.insert(argv.end(), objects.begin(), objects.end());
   argv.push_back(runtimeObj);
   argv.push_back(XFC_RUNTIME_LIBRARY);

@@ -20,6 +20,7 @@ struct ModelCompileOptions {
   std::string target = "host";
   std::string weights;     // overrides xf.model's checkpoint when non-empty
   std::string dumpDir;     // when non-empty: kernels/*.stmt, host.cpp
+  std::string cacheDir;    // kernel cache folder; empty: no cache
   bool verbose = false;    // progress on stderr
 };
 

@@ -12,5 +12,7 @@ config.test_exec_root = os.path.join(config.xfc_obj_root, "tests")
 config.environment["PATH"] = os.pathsep.join(
     [config.xfc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
 config.environment["PYTHONDONTWRITEBYTECODE"] = "1"
+# Builds share one kernel cache in the build tree, never ~/.cache.
+config.environment["XFC_CACHE_DIR"] = os.path.join(config.xfc_obj_root, "kernel-cache")
 config.substitutions.append(("%python", "/usr/bin/python3"))
 config.substitutions.append(("%e2e", os.path.join(config.xfc_src_root, "tests", "e2e")))

@@ -6,7 +6,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/host/KernelSpecs.h"
+#include "codegen/KernelCache.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -29,14 +31,38 @@ KernelArg argOf(Type type) {
 }
 } // namespace
 
+namespace {
+/// Everything a kernel's object depends on but the target: what it computes.
+std::string fingerprint(const KernelSpec &s) {
+  std::string t;
+  llvm::raw_string_ostream os(t);
+  auto arg = [&](const KernelArg &a) {
+    os << (a.isInt ? "i" : "f");
+    for (int64_t d : a.shape)
+      os << ',' << d;
+    os << ';';
+  };
+  os << (int)s.kind << ';';
+  for (const KernelArg &a : s.inputs)
+    arg(a);
+  os << "->";
+  arg(s.output);
+  os << llvm::bit_cast<uint32_t>(s.scalar) << ';' << llvm::bit_cast<uint32_t>(s.scalar2) << ';'
+     << s.flag << ';';
+  for (int64_t i : s.ints)
+    os << i << ',';
+  return t;
+}
+} // namespace
+
 std::string mlir::xf::kernelSymbol(func::FuncOp kernel) {
-  return "xfk_" + kernel.getSymName().str();
+  auto spec = buildKernelSpec(kernel);
+  return succeeded(spec) ? spec->name : "xfk_" + kernel.getSymName().str();
 }
 
 FailureOr<KernelSpec> mlir::xf::buildKernelSpec(func::FuncOp kernel) {
   Operation *op = kernelOp(kernel);
   KernelSpec s;
-  s.name = kernelSymbol(kernel);
   for (OpOperand &use : op->getOpOperands()) {
     s.inputs.push_back(argOf(use.get().getType()));
     // A weight in panels is read only as a linear's w or gate: its kernel
@@ -162,6 +188,13 @@ FailureOr<KernelSpec> mlir::xf::buildKernelSpec(func::FuncOp kernel) {
   if (!ok)
     return op->emitError("codegen: no Halide lowering for '") << op->getName() << "'",
            failure();
+  // The symbol: the function's kind prefix (linear_130 -> linear) and a
+  // hash of the spec, the same in every build that needs this kernel (the
+  // kernel cache files objects under it).
+  StringRef prefix = kernel.getSymName();
+  while (!prefix.empty() && (llvm::isDigit(prefix.back()) || prefix.back() == '_'))
+    prefix = prefix.drop_back();
+  s.name = "xfk_" + prefix.str() + "_" + KernelCache::hashHex(fingerprint(s));
   return s;
 }
 

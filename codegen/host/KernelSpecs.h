@@ -14,7 +14,8 @@
 
 namespace mlir::xf {
 
-/// The symbol a kernel function's object defines.
+/// The symbol a kernel function's object defines: the function's kind and a
+/// hash of its spec (equal kernels of any two models share it).
 std::string kernelSymbol(func::FuncOp kernel);
 
 /// The spec of `kernel`; emits an error on the op and fails for an op kind

@@ -3,6 +3,7 @@
 //   xfc import <hf-dir> -o model.mlir
 //   xfc compile model.mlir -o <out> [--weights P] [--target T] [--max-seq N]
 //               [--no-opt] [--emit=exe] [--dump-ir DIR] [--list-pipeline]
+//               [--kernel-cache DIR | --no-kernel-cache]
 //   xfc build <hf-dir> -o <out> [compile options but --weights]
 //
 // Exit codes: 0 success, 2 usage error, 1 any other error. Outputs are
@@ -11,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/KernelCache.h"
 #include "codegen/ModelCompiler.h"
 #include "codegen/halide/KernelSpec.h"
 #include "dialect/XfDialect.h"
@@ -65,6 +67,13 @@ cl::opt<std::string> emitKind("emit", cl::desc("exe (lib is not available yet)")
                               cl::init("exe"), cl::sub(compileCmd), cl::sub(buildCmd));
 cl::opt<std::string> dumpDir("dump-ir", cl::desc("Write the IR after every stage into DIR"),
                              cl::value_desc("DIR"), cl::sub(compileCmd), cl::sub(buildCmd));
+cl::opt<std::string> kernelCache(
+    "kernel-cache",
+    cl::desc("Folder of compiled kernels reused across builds (default: $XFC_CACHE_DIR, else "
+             "$XDG_CACHE_HOME/xfc or ~/.cache/xfc)"),
+    cl::value_desc("DIR"), cl::sub(compileCmd), cl::sub(buildCmd));
+cl::opt<bool> noKernelCache("no-kernel-cache", cl::desc("Compile every kernel afresh"),
+                            cl::sub(compileCmd), cl::sub(buildCmd));
 cl::opt<bool> listPipeline("list-pipeline", cl::desc("Print the pipeline's stages and exit"),
                            cl::sub(compileCmd), cl::sub(buildCmd));
 cl::opt<bool> remarks("remarks", cl::desc("Show the passes' remarks (why a fusion did not fire)"),
@@ -199,6 +208,9 @@ int compileModule(ModuleOp module, MLIRContext &ctx, const std::string &weights)
   copts.target = target;
   copts.weights = weights;
   copts.dumpDir = dumpDir;
+  copts.cacheDir = noKernelCache ? ""
+                   : kernelCache.getNumOccurrences() ? kernelCache.getValue()
+                                                     : mlir::xf::KernelCache::defaultDir();
   copts.verbose = verbose;
   if (!mlir::xf::compileModelToExecutable(module, copts, error))
     return fail(error);
