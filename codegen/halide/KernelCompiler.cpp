@@ -120,27 +120,80 @@ bool resolveTarget(const std::string &alias, std::string &halideTarget, std::str
   return false;
 }
 
+namespace {
+/// The kernel's inputs as ImageParams with what is known of their sizes.
+Inputs makeInputs(const KernelSpec &spec) {
+  Inputs in;
+  for (size_t i = 0; i < spec.inputs.size(); ++i) {
+    const KernelArg &a = spec.inputs[i];
+    ImageParam p(a.isInt ? Int(64) : Float(32), a.rank(), "in" + std::to_string(i));
+    // Every buffer the host passes starts at 0 (Tensor::hb); saying so
+    // lets Halide simplify index arithmetic (a panel's column v % 64 is a
+    // dense vector, not a gather).
+    for (int t = 0; t < a.rank(); ++t)
+      if (a.shape[t] >= 0)
+        p.dim(a.rank() - 1 - t).set_bounds(0, (int)a.shape[t]);
+      else
+        p.dim(a.rank() - 1 - t).set_min(0);
+    in.push_back(p);
+  }
+  return in;
+}
+
+/// The kernel's pipeline over `in`; its output starts at 0 too.
+Func emitOutput(const KernelSpec &spec, Inputs &in) {
+  Func out = emit(spec, in);
+  for (int d = 0; d < out.dimensions(); ++d)
+    out.output_buffer().dim(d).set_min(0);
+  return out;
+}
+
+class JitKernelImpl : public JitKernel {
+public:
+  JitKernelImpl(const KernelSpec &spec) : in_(makeInputs(spec)), out_(emitOutput(spec, in_)) {
+    pipeline_ = Pipeline(out_);
+    pipeline_.compile_jit(get_host_target());
+  }
+  bool run(const std::vector<halide_buffer_t *> &buffers, std::string &error) override {
+    try {
+      if (buffers.size() != in_.size() + 1) {
+        error = "expected " + std::to_string(in_.size() + 1) + " buffers";
+        return false;
+      }
+      for (size_t i = 0; i < in_.size(); ++i)
+        in_[i].set(Buffer<>(*buffers[i]));
+      Buffer<> out(*buffers.back());
+      pipeline_.realize(out, get_host_target());
+      return true;
+    } catch (const Halide::Error &e) {
+      error = e.what();
+      return false;
+    }
+  }
+
+private:
+  Inputs in_;
+  Func out_;
+  Pipeline pipeline_;
+};
+} // namespace
+
+std::unique_ptr<JitKernel> JitKernel::compile(const KernelSpec &spec, std::string &error) {
+  try {
+    return std::make_unique<JitKernelImpl>(spec);
+  } catch (const Halide::Error &e) {
+    error = std::string("Halide failed to JIT-compile a ") + kernelKindName(spec.kind) +
+            " kernel: " + e.what();
+    return nullptr;
+  }
+}
+
 bool compileKernel(const KernelSpec &spec, const std::string &target,
                    const std::string &objectPath, const std::string &stmtPath,
                    std::string &error) {
   try {
-    Inputs in;
-    for (size_t i = 0; i < spec.inputs.size(); ++i) {
-      const KernelArg &a = spec.inputs[i];
-      ImageParam p(a.isInt ? Int(64) : Float(32), a.rank(), "in" + std::to_string(i));
-      // Every buffer the host passes starts at 0 (Tensor::hb); saying so
-      // lets Halide simplify index arithmetic (a panel's column v % 64 is a
-      // dense vector, not a gather).
-      for (int t = 0; t < a.rank(); ++t)
-        if (a.shape[t] >= 0)
-          p.dim(a.rank() - 1 - t).set_bounds(0, (int)a.shape[t]);
-        else
-          p.dim(a.rank() - 1 - t).set_min(0);
-      in.push_back(p);
-    }
-    Func out = emit(spec, in);
-    for (int d = 0; d < out.dimensions(); ++d)
-      out.output_buffer().dim(d).set_min(0);
+    Inputs in = makeInputs(spec);
+    Func out = emitOutput(spec, in);
     Pipeline pipeline(out);
     std::vector<Argument> args(in.begin(), in.end());
     Target t = Target(target).with_feature(Target::NoRuntime);

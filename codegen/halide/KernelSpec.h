@@ -12,8 +12,11 @@
 #define XF_CODEGEN_HALIDE_KERNELSPEC_H
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+struct halide_buffer_t;
 
 namespace xf::codegen {
 
@@ -84,6 +87,16 @@ struct KernelSpec {
 bool compileKernel(const KernelSpec &spec, const std::string &target,
                    const std::string &objectPath, const std::string &stmtPath,
                    std::string &error);
+
+/// A kernel JIT-compiled for this machine (the kernel microbenchmarks):
+/// `run` takes one buffer per input, then the output, like the entry point
+/// of the kernel's object.
+class JitKernel {
+public:
+  static std::unique_ptr<JitKernel> compile(const KernelSpec &spec, std::string &error);
+  virtual ~JitKernel() = default;
+  virtual bool run(const std::vector<halide_buffer_t *> &buffers, std::string &error) = 0;
+};
 
 /// Compiles the Halide runtime (thread pool, buffers, errors) once per target.
 bool compileHalideRuntime(const std::string &target, const std::string &objectPath,
