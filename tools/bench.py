@@ -105,6 +105,30 @@ def gemm_params(cfg, family):
     raise ValueError(family)
 
 
+def compile_times(xfc, work):
+    """Compile time: GPT-2-small-width models of 2 and 24 layers, each built
+    with an empty kernel cache, then the 24-layer one rebuilt unchanged."""
+    import shutil
+    import time
+    secs = {}
+    for layers in (2, 24):
+        model = os.path.join(work, f"gpt2-width768-{layers}l")
+        if not os.path.exists(os.path.join(model, "config.json")):
+            print(f"== writing {model}", file=sys.stderr)
+            subprocess.run([PY, os.path.join(E2E, "make_gpt2.py"), "--out", model, "--seed", "1",
+                            "--layers", str(layers), "--embd", "768", "--heads", "12",
+                            "--vocab", "50257", "--positions", "1024"], check=True, stdout=subprocess.DEVNULL)
+        cache = os.path.join(work, f"kernel-cache-{layers}l")
+        shutil.rmtree(cache, ignore_errors=True)
+        exe = os.path.join(work, f"gpt2-width768-{layers}l.exe")
+        for kind in ("cold", "rebuild"):
+            t = time.monotonic()
+            subprocess.run([xfc, "build", model, "-o", exe, "--kernel-cache", cache], check=True)
+            secs[f"{kind} {layers}"] = time.monotonic() - t
+    return {"cold_2_layers_s": secs["cold 2"], "cold_24_layers_s": secs["cold 24"],
+            "ratio_24_to_2": secs["cold 24"] / secs["cold 2"], "rebuild_24_layers_s": secs["rebuild 24"]}
+
+
 def main():
     build, work = sys.argv[1], sys.argv[2]
     runs = int(sys.argv[3]) if len(sys.argv) > 3 else 5
@@ -120,7 +144,7 @@ def main():
                            check=True, stdout=subprocess.DEVNULL)
         exe = os.path.join(work, name + ".exe")
         print(f"== xfc build {name}", file=sys.stderr)
-        subprocess.run([xfc, "build", model, "-o", exe], check=True)
+        subprocess.run([xfc, "build", model, "-o", exe, "--kernel-cache", os.path.join(work, "kernel-cache")], check=True)
         cfg = json.load(open(os.path.join(model, "config.json")))
         params = gemm_params(cfg, family)
         vocab = cfg["vocab_size"]
@@ -140,9 +164,17 @@ def main():
             if decode:
                 step = x["decode_ms_per_token"]
                 gbs = 4.0 * params["decode"] / (step / 1000.0) / 1e9
-                rows.append({"model": name, "row": "decode", "xfc_tokens_per_s": 1000.0 / step,
-                             "bandwidth_bound": gbs / roof["stream_gbs"]})
-    out = {"roofline": roof, "runs": runs, "openblas_coretype": best_coretype(), "rows": rows}
+                row = {"model": name, "row": "decode", "xfc_tokens_per_s": 1000.0 / step,
+                       "bandwidth_bound": gbs / roof["stream_gbs"]}
+                if family in ("gpt2", "llama"):  # PyTorch with a KV-cache, as HF generate
+                    t = run_json([PY, os.path.join(HERE, "bench_torch.py"), "decode", family, model,
+                                  str(n), "32"], env=torch_env())
+                    row["torch_tokens_per_s"] = 1000.0 / t["decode_ms_per_token"]
+                    row["speedup"] = row["xfc_tokens_per_s"] / row["torch_tokens_per_s"]
+                rows.append(row)
+    compile_s = compile_times(xfc, work)
+    out = {"roofline": roof, "runs": runs, "openblas_coretype": best_coretype(), "rows": rows,
+           "compile": compile_s}
     with open(os.path.join(work, "results.json"), "w") as f:
         json.dump(out, f, indent=2)
     print(f"roofline: SGEMM 2048^3 {roof['gemm_gflops']:.0f} GFLOP/s, copy {roof['stream_gbs']:.0f} GB/s; "
@@ -153,9 +185,18 @@ def main():
         if "xfc_ms" in r:
             print(f"| {r['model']} | {r['row']} | {r['xfc_ms']:.1f} ms | {r['torch_ms']:.1f} ms | "
                   f"{r['speedup']:.2f}x | {100 * r['gemm_bound']:.0f} % of SGEMM |")
+        elif "torch_tokens_per_s" in r:
+            print(f"| {r['model']} | {r['row']} | {r['xfc_tokens_per_s']:.1f} tokens/s | "
+                  f"{r['torch_tokens_per_s']:.1f} tokens/s | {r['speedup']:.2f}x | "
+                  f"{100 * r['bandwidth_bound']:.0f} % of copy bandwidth |")
         else:
             print(f"| {r['model']} | {r['row']} | {r['xfc_tokens_per_s']:.1f} tokens/s | not measured "
-                  f"(the reference has no KV-cache) | | {100 * r['bandwidth_bound']:.0f} % of copy bandwidth |")
+                  f"(no cached T5 decoder in the reference) | | "
+                  f"{100 * r['bandwidth_bound']:.0f} % of copy bandwidth |")
+    c = compile_s
+    print(f"compile (GPT-2 small width, empty kernel cache): 2 layers {c['cold_2_layers_s']:.1f} s, "
+          f"24 layers {c['cold_24_layers_s']:.1f} s ({c['ratio_24_to_2']:.2f}x); "
+          f"24 layers rebuilt unchanged {c['rebuild_24_layers_s']:.2f} s")
     print(f"results: {os.path.join(work, 'results.json')}", file=sys.stderr)
 
 

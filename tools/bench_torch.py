@@ -3,11 +3,13 @@
 
   bench_torch.py roofline                   -> {"gemm_gflops": .., "stream_gbs": ..}
   bench_torch.py sgemm                      -> {"gemm_gflops": ..}
+  bench_torch.py decode FAMILY MODEL_DIR SEQ STEPS -> {"decode_ms_per_token": ..}
   bench_torch.py FAMILY MODEL_DIR SEQ RUNS  -> {"prompt_ms": ..}
 
 FAMILY is gpt2, llama, bert or t5 (t5: the encoder alone). The models are the
 hand-written Hugging Face references of tests/e2e (eager PyTorch, torch.no_grad),
-timed as the median of RUNS after one warm-up. The roofline is the best of a few
+timed as the median of RUNS after one warm-up; decode (gpt2, llama) is one
+token at a time with a KV-cache after a SEQ-token prompt, median of STEPS. The roofline is the best of a few
 2048^3 SGEMMs (torch.mm) and of a 256 MiB tensor copy (bytes read + written).
 """
 import json
@@ -53,6 +55,16 @@ def roofline():
     return {"gemm_gflops": gemm, "stream_gbs": stream}
 
 
+def fastest_ops(ref, m):
+    """PyTorch's best configuration of the same model: GPT-2's gelu_new (HF's
+    NewGELUActivation, a tanh formula; Debian's torch.tanh takes ~5 ms for
+    3072 values here) as the fused F.gelu(approximate="tanh"), equal to it
+    to rounding."""
+    if getattr(ref, "_gelu_new", None) is not None and getattr(m, "act", None) is ref._gelu_new:
+        m.act = lambda x: torch.nn.functional.gelu(x, approximate="tanh")
+    return m
+
+
 def prompt(family, model_dir, seq, runs):
     import random
     if family == "gpt2":
@@ -70,11 +82,109 @@ def prompt(family, model_dir, seq, runs):
     else:
         raise SystemExit(f"unknown family {family}")
     threads()  # after the import: the references start with one thread
-    m = ref.load(model_dir)
+    m = fastest_ops(ref, ref.load(model_dir))
     random.seed(0)
     ids = [random.randrange(m.vocab_size) for _ in range(seq)]
     with torch.no_grad():
         return {"prompt_ms": median_ms(lambda: fwd(m, ids), runs)}
+
+
+def gpt2_step(ref, m, cache, token, pos):
+    """One GPT-2 decode step with a KV-cache (lists of [H, pos, hd] per layer)."""
+    F = torch.nn.functional
+    H, hd, D = m.n_head, m.head_dim, m.n_embd
+    h = m.wte[token].view(1, D) + m.wpe[pos].view(1, D)
+    for layer, b in enumerate(m.blocks):
+        a = F.layer_norm(h, (D,), b["ln_1.weight"], b["ln_1.bias"], m.eps)
+        q, k, v = ref._conv1d(a, b["c_attn.weight"], b["c_attn.bias"]).split(D, dim=1)
+        q, k, v = (t.view(1, H, hd).transpose(0, 1) for t in (q, k, v))  # [H, 1, hd]
+        cache[layer] = [torch.cat([cache[layer][0], k], 1), torch.cat([cache[layer][1], v], 1)]
+        keys, values = cache[layer]
+        scores = torch.matmul(q, keys.transpose(-1, -2))
+        if m.scale_attn_weights:
+            scores = scores / (hd ** 0.5)
+        if m.scale_by_layer:
+            scores = scores / float(layer + 1)
+        ctx = torch.matmul(torch.softmax(scores, dim=-1), values).transpose(0, 1).reshape(1, D)
+        h = h + ref._conv1d(ctx, b["attn.c_proj.weight"], b["attn.c_proj.bias"])
+        x = F.layer_norm(h, (D,), b["ln_2.weight"], b["ln_2.bias"], m.eps)
+        h = h + ref._conv1d(m.act(ref._conv1d(x, b["c_fc.weight"], b["c_fc.bias"])),
+                            b["mlp.c_proj.weight"], b["mlp.c_proj.bias"])
+    h = F.layer_norm(h, (D,), m.ln_f_weight, m.ln_f_bias, m.eps)
+    return torch.matmul(h, m.lm_head.t())
+
+
+def llama_step(ref, m, cache, token, pos):
+    """One LLaMA decode step with a KV-cache of [kv_heads, pos, hd] per layer."""
+    F = torch.nn.functional
+    nh, kvh, hd = m.n_head, m.n_kv_head, m.head_dim
+    n_rep = nh // kvh
+    cos, sin = ref.rotary_cos_sin(pos + 1, hd, m.rope_theta)
+    cos, sin = cos[pos:pos + 1], sin[pos:pos + 1]
+    h = m.embed[token].view(1, -1)
+    for layer, lw in enumerate(m.layers):
+        x = ref.rms_norm(h, lw["ln1"], m.eps)
+        q = F.linear(x, lw["q"]).view(1, nh, hd).transpose(0, 1)
+        k = F.linear(x, lw["k"]).view(1, kvh, hd).transpose(0, 1)
+        v = F.linear(x, lw["v"]).view(1, kvh, hd).transpose(0, 1)
+        q = q * cos + ref.rotate_half(q) * sin
+        k = k * cos + ref.rotate_half(k) * sin
+        cache[layer] = [torch.cat([cache[layer][0], k], 1), torch.cat([cache[layer][1], v], 1)]
+        keys, values = cache[layer]
+        n = keys.shape[1]
+        keys = keys[:, None].expand(kvh, n_rep, n, hd).reshape(nh, n, hd)
+        values = values[:, None].expand(kvh, n_rep, n, hd).reshape(nh, n, hd)
+        scores = torch.matmul(q, keys.transpose(1, 2)) * hd ** -0.5
+        ctx = torch.matmul(torch.softmax(scores, dim=-1), values).transpose(0, 1).reshape(1, nh * hd)
+        h = h + F.linear(ctx, lw["o"])
+        x = ref.rms_norm(h, lw["ln2"], m.eps)
+        h = h + F.linear(F.silu(F.linear(x, lw["gate"])) * F.linear(x, lw["up"]), lw["down"])
+    return F.linear(ref.rms_norm(h, m.norm, m.eps), m.lm_head)
+
+
+def decode(family, model_dir, seq, steps):
+    """Median time of one decode step after a prompt of `seq` tokens, with a
+    KV-cache (what HF's generate does), for GPT-2 and LLaMA. The cached steps
+    are checked against the reference's full forward pass first."""
+    import random
+    if family == "gpt2":
+        import gpt2_reference as ref
+        step = gpt2_step
+        layers = lambda m: len(m.blocks)  # noqa: E731
+        kv = lambda m: m.n_head  # noqa: E731
+    elif family == "llama":
+        import llama_reference as ref
+        step = llama_step
+        layers = lambda m: len(m.layers)  # noqa: E731
+        kv = lambda m: m.n_kv_head  # noqa: E731
+    else:
+        raise SystemExit(f"no cached decode for {family}")
+    threads()
+    m = fastest_ops(ref, ref.load(model_dir))
+    random.seed(0)
+    ids = [random.randrange(m.vocab_size) for _ in range(seq + steps)]
+    with torch.no_grad():
+        def fresh():
+            return [[torch.zeros(kv(m), 0, m.head_dim), torch.zeros(kv(m), 0, m.head_dim)]
+                    for _ in range(layers(m))]
+        # Check: the cached steps give the full forward's logits (a short prefix).
+        cache, check = fresh(), min(8, seq)
+        for pos in range(check):
+            out = step(ref, m, cache, ids[pos], pos)
+        full = ref._forward(m, ids[:check])[-1:]
+        if not torch.allclose(out, full, rtol=1e-3, atol=1e-3):
+            raise SystemExit(f"cached decode differs from the forward pass: "
+                             f"max |diff| {(out - full).abs().max().item()}")
+        # The prompt fills the cache (one step per token: set-up, not timed).
+        cache = fresh()
+        for pos in range(seq):
+            step(ref, m, cache, ids[pos], pos)
+        times = []
+        for pos in range(seq, seq + steps):
+            t = time.perf_counter()
+            step(ref, m, cache, ids[pos], pos)
+            times.append((time.perf_counter() - t) * 1000.0)
+    return {"decode_ms_per_token": statistics.median(times)}
 
 
 def main(argv):
@@ -82,6 +192,8 @@ def main(argv):
         out = roofline()
     elif argv[:1] == ["sgemm"]:
         out = sgemm()
+    elif len(argv) == 5 and argv[0] == "decode":
+        out = decode(argv[1], argv[2], int(argv[3]), int(argv[4]))
     elif len(argv) == 4:
         out = prompt(argv[0], argv[1], int(argv[2]), int(argv[3]))
     else:
