@@ -105,7 +105,7 @@ Func emitLinear(const KernelSpec &s, Inputs &in) {
   // panels [N / P, K, P] (Halide (c, k, panel)). Over panels the accumulator
   // is indexed by (column in panel, rows..., panel) and x's row is clamped,
   // so a tile may run past the last row.
-  const bool panels = w.dimensions() == 3 && r >= 2;
+  const bool panels = w.dimensions() == 3;
   const int64_t width = panels ? s.inputs[1].shape[2] : 0;
   Var c("c"), panel("panel");
   std::vector<Var> accVars = v;
@@ -118,7 +118,8 @@ Func emitLinear(const KernelSpec &s, Inputs &in) {
     accAt.push_back(v[0] / (int)width);
     std::vector<Var> xv = makeVars(x.dimensions());
     std::vector<Expr> clamped = exprs(xv);
-    clamped[1] = min(xv[1], x.dim(1).max());
+    if (x.dimensions() >= 2)
+      clamped[1] = min(xv[1], x.dim(1).max());
     xRows(xv) = x(clamped);
   }
   std::vector<Expr> xi = exprs(accVars);
@@ -173,7 +174,7 @@ Func emitLinear(const KernelSpec &s, Inputs &in) {
   if (hasResidual)
     result += in[next](v);
   out(v) = result;
-  if (panels)
+  if (panels && r >= 2)
     scheduleGemmPanels(out, acc, v, c, k.x, width, x.dim(1).extent(), hasGate);
   else if (r >= 2)
     scheduleGemm(out, acc, v, k.x, s.output.shape.back(), hasResidual, hasGate, s.flag);

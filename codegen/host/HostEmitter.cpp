@@ -62,7 +62,7 @@ public:
       os << "extern \"C\" int " << kernelSymbol(k) << "(";
       for (unsigned i = 0; i <= k.getNumArguments(); ++i)
         os << (i ? ", " : "") << "halide_buffer_t *";
-      os << ");\n";
+      os << "); // @" << k.getSymName().str() << "\n";
     }
     os << "\n";
 

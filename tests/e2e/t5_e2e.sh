@@ -67,4 +67,6 @@ step "--bench on an encoder-decoder: encoder ids longer than the decoder's, outp
 "$WORK/t5-v10.exe" --input-ids "$IDS" --max-new-tokens 3 --bench 2 > "$WORK/bench.json" 2> "$WORK/bench.txt"
 cmp "$WORK/plain.json" "$WORK/bench.json"
 grep -q "^bench: decode: median" "$WORK/bench.txt"
+grep -q "^bench: of which the encoder (@encode): median" "$WORK/bench.txt"
+grep -q "\"encode_ms\": [0-9]*\.[0-9]*[1-9]" "$WORK/bench.txt" # timed, not zero
 echo "t5 e2e: all checks passed" >&2
