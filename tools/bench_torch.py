@@ -10,7 +10,8 @@ FAMILY is gpt2, llama, bert or t5 (t5: the encoder alone). The models are the
 hand-written Hugging Face references of tests/e2e (eager PyTorch, torch.no_grad),
 timed as the median of RUNS after one warm-up; decode (gpt2, llama) is one
 token at a time with a KV-cache after a SEQ-token prompt, median of STEPS. The roofline is the best of a few
-2048^3 SGEMMs (torch.mm) and of a 256 MiB tensor copy (bytes read + written).
+2048^3 SGEMMs (torch.mm), of a 256 MiB tensor copy (bytes read + written) and
+of a sum over it (bytes read).
 """
 import json
 import os
@@ -52,7 +53,10 @@ def roofline():
     dst = torch.empty_like(src)
     best = min(median_ms(lambda: dst.copy_(src), 1) for _ in range(5))
     stream = 2.0 * src.numel() * 4 / (best / 1000.0) / 1e9
-    return {"gemm_gflops": gemm, "stream_gbs": stream}
+    # Read-only stream (a sum): what a decode step does with its weights.
+    best = min(median_ms(lambda: src.sum(), 1) for _ in range(5))
+    read = src.numel() * 4 / (best / 1000.0) / 1e9
+    return {"gemm_gflops": gemm, "stream_gbs": stream, "read_gbs": read}
 
 
 def fastest_ops(ref, m):
