@@ -11,6 +11,7 @@
 #include "passes/Passes.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SetVector.h"
 
 #include "mlir/IR/Builders.h"
 
@@ -75,7 +76,8 @@ struct PackWeightsPass : xf::impl::PackWeightsBase<PackWeightsPass> {
       return signalPassFailure();
     }
     llvm::DenseMap<std::pair<Operation *, unsigned>, Value> packedOf;
-    SmallVector<Operation *> originals;
+    llvm::SetVector<Operation *> originals; // once each, though read two ways
+
     getOperation().walk([&](LinearOp linear) {
       bool readTransposed = linear.getTransposeW();
       // The weight, and a gated GEMM's gate (same layout): both packed or
@@ -92,7 +94,7 @@ struct PackWeightsPass : xf::impl::PackWeightsBase<PackWeightsPass> {
         Value &packed = packedOf[{def, readTransposed ? 1u : 0u}];
         if (!packed) {
           packed = packedCopy(def, readTransposed, panelWidth);
-          originals.push_back(def);
+          originals.insert(def);
         }
         use->set(packed);
       }

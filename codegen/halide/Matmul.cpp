@@ -67,12 +67,11 @@ void scheduleGemm(Func out, Func acc, const std::vector<Var> &v, RVar k, int64_t
 /// with fewer than R rows (a decode step) takes one row at a time instead
 /// of computing R. Measured on 2 cores (M = 128, K = 768, N = 3072): 2.6 ms
 /// against 8.1 ms for the 128 x 3 tiles over a row-major [K, N] weight, which
-/// strides K pages per tile. The panel is prefetched 16 steps of k ahead
-/// (4 KiB): 15-30 % faster at 128 and 512 rows in xfc-kernel-bench (the
-/// first row tile reads the panel from memory, the others from L2); a decode
-/// step, one contiguous stream per task, showed no difference and has none.
+/// strides K pages per tile. (A Halide prefetch of the panel 16 steps of k
+/// ahead made xfc-kernel-bench's GEMMs 15-30 % faster but GPT-2 small's
+/// prefill 2x slower in the executable; not kept, not understood yet.)
 void scheduleGemmPanels(Func out, Func acc, const std::vector<Var> &v, Var c, RVar k,
-                        int64_t width, Expr rows, bool gated, ImageParam w) {
+                        int64_t width, Expr rows, bool gated) {
   Var no("no"), ni("ni"), mo("mo"), mi("mi"), t("t"), vo("vo"), vi("vi"), ro("ro"), ri("ri");
   const int tileRows = gated ? 3 : 6;
   out.split(v[0], no, ni, (int)width, TailStrategy::GuardWithIf)
@@ -94,8 +93,7 @@ void scheduleGemmPanels(Func out, Func acc, const std::vector<Var> &v, Var c, RV
       .reorder(vi, vo, ri, k, ro)
       .vectorize(vi)
       .unroll(vo)
-      .unroll(ri)
-      .prefetch(w, k, k, 16, PrefetchBoundStrategy::NonFaulting);
+      .unroll(ri);
 }
 
 } // namespace
@@ -179,7 +177,7 @@ Func emitLinear(const KernelSpec &s, Inputs &in) {
     result += in[next](v);
   out(v) = result;
   if (panels && r >= 2)
-    scheduleGemmPanels(out, acc, v, c, k.x, width, x.dim(1).extent(), hasGate, w);
+    scheduleGemmPanels(out, acc, v, c, k.x, width, x.dim(1).extent(), hasGate);
   else if (r >= 2)
     scheduleGemm(out, acc, v, k.x, s.output.shape.back(), hasResidual, hasGate, s.flag);
   return out;

@@ -29,9 +29,7 @@ KernelArg argOf(Type type) {
     a.shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
   return a;
 }
-} // namespace
 
-namespace {
 /// Everything a kernel's object depends on but the target: what it computes.
 std::string fingerprint(const KernelSpec &s) {
   std::string t;

@@ -115,3 +115,18 @@ func.func @already_packed(%x: tensor<?x?x8xf32>) -> tensor<?x?x4xf32> {
   %y = xf.linear %x, %w : tensor<?x?x8xf32>, tensor<8x4xf32, #xf.panels<64>> -> tensor<?x?x4xf32>
   return %y : tensor<?x?x4xf32>
 }
+
+// -----
+
+// One square weight read both ways (transposed by one linear, as stored by
+// the other): two packed declarations, the original erased once.
+// CHECK-LABEL: func.func @both_ways
+// CHECK-DAG: xf.param "w" from "w" {transposed} : tensor<8x8xf32, #xf.panels<64>>
+// CHECK-DAG: xf.param "w" from "w" : tensor<8x8xf32, #xf.panels<64>>
+// CHECK-NOT: xf.param "w" from "w" : tensor<8x8xf32>{{$}}
+func.func @both_ways(%x: tensor<?x?x8xf32>) -> (tensor<?x?x8xf32>, tensor<?x?x8xf32>) {
+  %w = xf.param "w" from "w" : tensor<8x8xf32>
+  %a = xf.linear %x, %w {transpose_w} : tensor<?x?x8xf32>, tensor<8x8xf32> -> tensor<?x?x8xf32>
+  %b = xf.linear %x, %w : tensor<?x?x8xf32>, tensor<8x8xf32> -> tensor<?x?x8xf32>
+  return %a, %b : tensor<?x?x8xf32>, tensor<?x?x8xf32>
+}
