@@ -211,10 +211,10 @@ bool mlir::xf::compileModelToExecutable(ModuleOp module, const ModelCompileOptio
       continue;
     }
     obj = tmp.path + "/" + spec.name + ".o";
-    std::string stmt;
+    std::string dump;
     if (!options.dumpDir.empty())
-      stmt = (fs::path(options.dumpDir) / "kernels" / (spec.name + ".stmt")).string();
-    if (!::xf::codegen::compileKernel(spec, halideTarget, obj, stmt, error))
+      dump = (fs::path(options.dumpDir) / "kernels" / spec.name).string();
+    if (!::xf::codegen::compileKernel(spec, halideTarget, obj, dump, error))
       return false;
     cache.store(spec.name, obj);
     objects.push_back(obj);

@@ -19,7 +19,7 @@ struct ModelCompileOptions {
   std::string output;      // the executable to write
   std::string target = "host";
   std::string weights;     // overrides xf.model's checkpoint when non-empty
-  std::string dumpDir;     // when non-empty: kernels/*.stmt, host.cpp
+  std::string dumpDir;     // when non-empty: kernels/*.{stmt,stmt.html,s}, host.cpp
   std::string cacheDir;    // kernel cache folder; empty: no cache
   bool verbose = false;    // progress on stderr
 };

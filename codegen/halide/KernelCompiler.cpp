@@ -189,7 +189,7 @@ std::unique_ptr<JitKernel> JitKernel::compile(const KernelSpec &spec, std::strin
 }
 
 bool compileKernel(const KernelSpec &spec, const std::string &target,
-                   const std::string &objectPath, const std::string &stmtPath,
+                   const std::string &objectPath, const std::string &dumpPrefix,
                    std::string &error) {
   try {
     Inputs in = makeInputs(spec);
@@ -198,8 +198,11 @@ bool compileKernel(const KernelSpec &spec, const std::string &target,
     std::vector<Argument> args(in.begin(), in.end());
     Target t = Target(target).with_feature(Target::NoRuntime);
     std::map<OutputFileType, std::string> outputs{{OutputFileType::object, objectPath}};
-    if (!stmtPath.empty())
-      outputs[OutputFileType::stmt] = stmtPath;
+    if (!dumpPrefix.empty()) {
+      outputs[OutputFileType::stmt] = dumpPrefix + ".stmt";
+      outputs[OutputFileType::stmt_html] = dumpPrefix + ".stmt.html";
+      outputs[OutputFileType::assembly] = dumpPrefix + ".s";
+    }
     pipeline.compile_to(outputs, args, spec.name, t);
     return true;
   } catch (const Halide::Error &e) {

@@ -82,10 +82,11 @@ struct KernelSpec {
 };
 
 /// Compiles `spec` for `target` (a Halide target string, without the runtime)
-/// into `objectPath`, and its lowered statement into `stmtPath` if non-empty.
+/// into `objectPath`; with a non-empty `dumpPrefix` also its lowered statement
+/// (`.stmt`), the statement as HTML (`.stmt.html`) and its assembly (`.s`).
 /// Returns false with `error` set on any Halide error.
 bool compileKernel(const KernelSpec &spec, const std::string &target,
-                   const std::string &objectPath, const std::string &stmtPath,
+                   const std::string &objectPath, const std::string &dumpPrefix,
                    std::string &error);
 
 /// A kernel JIT-compiled for this machine (the kernel microbenchmarks):

@@ -47,7 +47,10 @@ echo "recompute: $B" >&2
 step "import then compile, with --dump-ir"
 "$BIN/xfc" import "$WORK/f32" -o "$WORK/f32.mlir"
 "$BIN/xfc" compile "$WORK/f32.mlir" -o "$WORK/f32-compiled.exe" --dump-ir "$WORK/dump"
-ls "$WORK/dump"/*.mlir "$WORK/dump"/kernels/*.stmt > /dev/null
+ls "$WORK/dump"/*.mlir "$WORK/dump"/kernels/*.stmt "$WORK/dump"/kernels/*.stmt.html \
+  "$WORK/dump"/kernels/*.s > /dev/null
+grep -q "vfmadd" "$WORK"/dump/kernels/xfk_linear_*.s # the GEMMs use FMA instructions
+grep -q "^kernels/\*.s " "$WORK/dump/index.txt"
 grep -q "xf.causal_mask" "$WORK/dump/00-input.mlir"
 ! grep -q "xf.causal_mask" "$WORK/dump/"*specialize-masks.mlir
 $PY "$HERE/check_gpt2.py" --model "$WORK/f32" --exe "$WORK/f32-compiled.exe" --input-ids "$IDS" --max-new-tokens 3

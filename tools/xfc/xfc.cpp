@@ -215,7 +215,10 @@ int compileModule(ModuleOp module, MLIRContext &ctx, const std::string &weights)
   if (!mlir::xf::compileModelToExecutable(module, copts, error))
     return fail(error);
   if (!dumpDir.empty()) {
-    index += "kernels/*.stmt\nhost.cpp\n";
+    index += "kernels/*.stmt (each kernel's Halide lowered statement)\n"
+             "kernels/*.stmt.html (the same, as HTML)\n"
+             "kernels/*.s (each kernel's assembly)\n"
+             "host.cpp (the host program; its kernel declarations name their kernel functions)\n";
     if (!writeAtomically((fs::path(dumpDir.getValue()) / "index.txt").string(), index, error))
       return fail(error);
   }
