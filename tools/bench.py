@@ -173,7 +173,7 @@ def main():
                 gbs = 4.0 * params["decode"] / (step / 1000.0) / 1e9
                 row = {"model": name, "row": "decode", "xfc_tokens_per_s": 1000.0 / step,
                        "bandwidth_bound": gbs / roof["read_gbs"]}
-                if family in ("gpt2", "llama"):  # PyTorch with a KV-cache, as HF generate
+                if family in ("gpt2", "llama", "t5"):  # PyTorch with a KV-cache, as HF generate
                     t = run_json([PY, os.path.join(HERE, "bench_torch.py"), "decode", family, model,
                                   str(n), "32"], env=torch_env())
                     row["torch_tokens_per_s"] = 1000.0 / t["decode_ms_per_token"]

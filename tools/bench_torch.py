@@ -8,8 +8,9 @@
 
 FAMILY is gpt2, llama, bert or t5 (t5: the encoder alone). The models are the
 hand-written Hugging Face references of tests/e2e (eager PyTorch, torch.no_grad),
-timed as the median of RUNS after one warm-up; decode (gpt2, llama) is one
-token at a time with a KV-cache after a SEQ-token prompt, median of STEPS. The roofline is the best of a few
+timed as the median of RUNS after one warm-up; decode is one token at a time
+with a KV-cache after a SEQ-token prompt (T5: after encoding SEQ tokens, cross
+K/V computed once), median of STEPS. The roofline is the best of a few
 2048^3 SGEMMs (torch.mm), of a 256 MiB tensor copy (bytes read + written) and
 of a sum over it (bytes read).
 """
@@ -146,6 +147,71 @@ def llama_step(ref, m, cache, token, pos):
     return F.linear(ref.rms_norm(h, m.norm, m.eps), m.lm_head)
 
 
+def t5_step(ref, m, cross, cache, token, pos):
+    """One T5 decoder step: self-attention K/V cached, cross K/V computed once."""
+    F = torch.nn.functional
+    nh, dk = m.n_head, m.d_kv
+    h = m.shared[token].view(1, -1)
+    rel = torch.arange(pos + 1, dtype=torch.long)[None, :] - pos  # keys 0..pos from query pos
+    buckets = ref.relative_position_bucket(rel, False, m.num_buckets, m.max_distance)
+    bias = m.dec_rel_bias[buckets].permute(2, 0, 1)  # [nh, 1, pos + 1]
+
+    def attend(q, keys, values, bias):
+        scores = torch.matmul(q, keys.transpose(1, 2))
+        if bias is not None:
+            scores = scores + bias
+        return torch.matmul(torch.softmax(scores, dim=-1), values).transpose(0, 1).reshape(1, nh * dk)
+
+    for layer, b in enumerate(m.dec_blocks):
+        x = ref.rms_norm(h, b["ln0"], m.eps)
+        q, k, v = (F.linear(x, b["sa"][n]).view(1, nh, dk).transpose(0, 1) for n in ("q", "k", "v"))
+        cache[layer] = [torch.cat([cache[layer][0], k], 1), torch.cat([cache[layer][1], v], 1)]
+        h = h + F.linear(attend(q, cache[layer][0], cache[layer][1], bias), b["sa"]["o"])
+        x = ref.rms_norm(h, b["ln1"], m.eps)
+        q = F.linear(x, b["ca"]["q"]).view(1, nh, dk).transpose(0, 1)
+        h = h + F.linear(attend(q, cross[layer][0], cross[layer][1], None), b["ca"]["o"])
+        h = h + ref.feed_forward(m, b["ff"], ref.rms_norm(h, b["ln2"], m.eps))
+    h = ref.rms_norm(h, m.dec_final, m.eps)
+    if m.tied:
+        h = h * (m.d_model ** -0.5)
+    return F.linear(h, m.lm_head)
+
+
+def t5_decode(seq, steps, model_dir):
+    """T5: the encoder over `seq` tokens and every layer's cross K/V once (as xfc's
+    @encode), then decoder steps from the start token; checked against the
+    reference's full decoder first."""
+    import random
+    import t5_reference as ref
+    F = torch.nn.functional
+    threads()
+    m = ref.load(model_dir)
+    random.seed(0)
+    enc_ids = [random.randrange(m.vocab_size) for _ in range(seq)]
+    dec_ids = [m.decoder_start_id] + [random.randrange(m.vocab_size) for _ in range(steps)]
+    nh, dk = m.n_head, m.d_kv
+    with torch.no_grad():
+        enc = ref._encode(m, enc_ids)
+        cross = [[F.linear(enc, b["ca"][n]).view(-1, nh, dk).transpose(0, 1) for n in ("k", "v")]
+                 for b in m.dec_blocks]
+
+        def fresh():
+            return [[torch.zeros(nh, 0, dk), torch.zeros(nh, 0, dk)] for _ in m.dec_blocks]
+        cache, check = fresh(), min(8, len(dec_ids))
+        for pos in range(check):
+            out = t5_step(ref, m, cross, cache, dec_ids[pos], pos)
+        full = ref._decode(m, enc, dec_ids[:check])[-1:]
+        if not torch.allclose(out, full, rtol=1e-3, atol=1e-3):
+            raise SystemExit(f"cached T5 decode differs from the full decoder: "
+                             f"max |diff| {(out - full).abs().max().item()}")
+        cache, times = fresh(), []
+        for pos in range(len(dec_ids)):
+            t = time.perf_counter()
+            t5_step(ref, m, cross, cache, dec_ids[pos], pos)
+            times.append((time.perf_counter() - t) * 1000.0)
+    return {"decode_ms_per_token": statistics.median(times[1:])}
+
+
 def decode(family, model_dir, seq, steps):
     """Median time of one decode step after a prompt of `seq` tokens, with a
     KV-cache (what HF's generate does), for GPT-2 and LLaMA. The cached steps
@@ -161,6 +227,8 @@ def decode(family, model_dir, seq, steps):
         step = llama_step
         layers = lambda m: len(m.layers)  # noqa: E731
         kv = lambda m: m.n_kv_head  # noqa: E731
+    elif family == "t5":
+        return t5_decode(seq, steps, model_dir)
     else:
         raise SystemExit(f"no cached decode for {family}")
     threads()
