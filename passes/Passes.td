@@ -77,17 +77,18 @@ def MergeProjections : Pass<"xf-merge-projections", "ModuleOp"> {
 }
 
 def PackWeights : Pass<"xf-pack-weights", "ModuleOp"> {
-  let summary = "Store transposed GEMM weights in the layout the kernel streams";
+  let summary = "Store GEMM weights in the layout the kernel streams";
   let description = [{
-    A linear with `transpose_w` reads its [N, K] weight (torch.nn.Linear's
-    layout, a tied lm_head) across rows; the GEMM kernel vectorises over N.
-    When that weight is a parameter, the linear instead reads the same
-    parameter declared `transposed` ([K, N], transposed once at load) and
-    loses `transpose_w`. The declaration's type carries `#xf.panels<W>`
-    (`panel-width`, 0 for none): the executable stores the [K, N] weight as
-    panels of W columns, each [K, W] contiguous, so the GEMM streams one
-    panel per column tile. A parameter also used elsewhere (a tied
-    embedding) keeps its original declaration for those uses.
+    Every linear whose weight (and gate) is a parameter reads a packed
+    declaration of it: its type carries `#xf.panels<W>` (`panel-width`, 0
+    for none), so the executable stores the [K, N] weight as panels of W
+    columns, each [K, W] contiguous, built once at load, and the GEMM streams
+    one panel per column tile. A linear with `transpose_w` reads its [N, K]
+    weight (torch.nn.Linear's layout, a tied lm_head): the packed declaration
+    is also `transposed` ([K, N], transposed once at load) and the linear
+    loses `transpose_w`. A [K, N] weight as stored (GPT-2's Conv1D) only
+    gains the panels. A parameter also used elsewhere (a tied embedding)
+    keeps its original declaration for those uses.
   }];
   let options = [
     Option<"panelWidth", "panel-width", "int64_t", /*default=*/"64",

@@ -11,7 +11,7 @@
 //   merge-projections the GEMMs of one input (Q, K, V) -> one GEMM and views;
 //                     after kv-cache, which follows each cross-attention's
 //                     K/V chain into @encode, so those merge there too;
-//   pack-weights      [out, in] GEMM weights transposed once at load;
+//   pack-weights      GEMM weights stored in panels ([out, in] ones also transposed) at load;
 //   outline-kernels   each compute op -> a kernel function;
 //   dedup-kernels     identical kernels (identical layers) merged;
 //   plan-memory       activation buffers numbered by liveness, in place where
@@ -53,7 +53,7 @@ std::vector<PipelineStage> mlir::xf::getPipelineStages(const PipelineOptions &op
                       }});
     stages.push_back({"merge-projections", "GEMMs of one input -> one GEMM and slices",
                       [](OpPassManager &pm) { pm.addPass(createMergeProjections()); }});
-    stages.push_back({"pack-weights", "transposed GEMM weights stored [in, out] at load",
+    stages.push_back({"pack-weights", "GEMM weights stored in 64-column panels at load ([out, in] ones transposed)",
                       [](OpPassManager &pm) { pm.addPass(createPackWeights()); }});
   }
   stages.push_back({"outline-kernels", "compute ops -> kernel functions",

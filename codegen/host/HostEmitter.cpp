@@ -59,7 +59,7 @@ public:
     for (auto fn : module.getOps<func::FuncOp>())
       (fn->hasAttr(kKernelAttrName) ? kernels : entries).push_back(fn);
     for (func::FuncOp k : kernels) {
-      os << "extern \"C\" int " << kernelSymbol(k) << "(";
+      os << "extern \"C\" int " << symbolOf(k) << "(";
       for (unsigned i = 0; i <= k.getNumArguments(); ++i)
         os << (i ? ", " : "") << "halide_buffer_t *";
       os << "); // @" << k.getSymName().str() << "\n";
@@ -164,6 +164,15 @@ private:
   /// and the last op that reads each value, in the entry being emitted.
   llvm::DenseMap<Value, int64_t> bufferOf;
   llvm::DenseMap<Value, Operation *> lastUse;
+
+  /// Each kernel function's symbol (a hash of its spec), computed once.
+  llvm::DenseMap<Operation *, std::string> symbols;
+  const std::string &symbolOf(func::FuncOp kernel) {
+    std::string &sym = symbols[kernel];
+    if (sym.empty())
+      sym = kernelSymbol(kernel);
+    return sym;
+  }
 
   unsigned paramSlot(std::vector<std::string> keys, Type type, bool transposed = false,
                      std::vector<int64_t> concatSizes = {}) {
@@ -347,7 +356,7 @@ private:
         os << "  xfrt::Tensor " << out << " = xfrt::Tensor::" << (isInt ? "i64" : "f32") << "({"
            << join(*shape) << "});\n";
       }
-      std::string sym = kernelSymbol(kernel);
+      const std::string &sym = symbolOf(kernel);
       os << "  xfrt::checkKernel(" << sym << "(";
       for (const std::string &n : in)
         os << n << ".hb(), ";

@@ -329,22 +329,21 @@ std::vector<Tensor> loadParams(const ModelDesc &desc, const std::string &path) {
         throw Error("cannot load weights: " + err);
       offset += partSize;
     }
-    if (p.transposed) { // [b, a] as stored -> [a, b], once
+    if (p.panelWidth) { // [k, n] (stored [n, k] when transposed) -> panels [n / w, k, w], once
+      int64_t k = p.shape[0], n = p.shape[1], w = p.panelWidth, panels = (n + w - 1) / w;
+      Tensor packed = Tensor::f32({panels, k, w}); // zero: columns past n
+      float *dst = packed.f32data();
+      const float *src = t.f32data();
+      for (int64_t i = 0; i < k; ++i)
+        for (int64_t j = 0; j < n; ++j)
+          dst[((j / w) * k + i) * w + j % w] = p.transposed ? src[j * k + i] : src[i * n + j];
+      t = packed;
+    } else if (p.transposed) { // [b, a] as stored -> [a, b], once
       int64_t a = p.shape[0], b = p.shape[1];
       Tensor packed = Tensor::f32(p.shape);
       for (int64_t i = 0; i < b; ++i)
         for (int64_t j = 0; j < a; ++j)
           packed.f32data()[j * b + i] = t.f32data()[i * a + j];
-      t = packed;
-    }
-    if (p.panelWidth) { // [k, n] -> panels [n / w, k, w], once; columns past n stay 0
-      int64_t k = p.shape[0], n = p.shape[1], w = p.panelWidth, panels = (n + w - 1) / w;
-      Tensor packed = Tensor::f32({panels, k, w});
-      float *dst = packed.f32data();
-      const float *src = t.f32data();
-      for (int64_t i = 0; i < k; ++i)
-        for (int64_t j = 0; j < n; ++j)
-          dst[((j / w) * k + i) * w + j % w] = src[i * n + j];
       t = packed;
     }
     out.push_back(std::move(t));
