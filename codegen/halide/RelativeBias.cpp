@@ -16,8 +16,9 @@ using namespace Halide;
 namespace xf::codegen {
 
 Expr t5BucketExpr(Expr rel, bool bidirectional, int64_t buckets, int64_t maxDistance) {
-  Buffer<int32_t> after((int)maxDistance + 1, "t5_buckets_after");
-  Buffer<int32_t> before((int)maxDistance + 1, "t5_buckets_before");
+  // Unique names: a kernel may call this more than once (attention has two schedules).
+  Buffer<int32_t> after((int)maxDistance + 1, Internal::unique_name("t5_buckets_after"));
+  Buffer<int32_t> before((int)maxDistance + 1, Internal::unique_name("t5_buckets_before"));
   for (int64_t n = 0; n <= maxDistance; ++n) {
     after(n) = (int32_t)::xf::t5RelativeBucket(n, bidirectional, buckets, maxDistance);
     before(n) = (int32_t)::xf::t5RelativeBucket(-n, bidirectional, buckets, maxDistance);
