@@ -357,10 +357,14 @@ private:
            << join(*shape) << "});\n";
       }
       const std::string &sym = symbolOf(kernel);
+      std::string timer = out + "_t0";
+      os << "  double " << timer << " = xfrt::KernelProfile::start();\n";
       os << "  xfrt::checkKernel(" << sym << "(";
       for (const std::string &n : in)
         os << n << ".hb(), ";
       os << out << ".hb()), " << cppString(sym) << ");\n";
+      os << "  xfrt::KernelProfile::end(" << cppString(sym) << ", "
+         << cppString("@" + kernel.getSymName().str()) << ", " << timer << ");\n";
       return success();
     }
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {

@@ -223,6 +223,9 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
   bool stats = false;
   app.add_flag("--stats", stats, "print memory (weights, KV-cache, peak activations) and time "
                                  "on stderr");
+  bool profile = false;
+  app.add_flag("--profile", profile, "print the time spent in each kernel on stderr (with "
+                                     "--bench: the timed runs only)");
   std::optional<int> threads, benchRuns;
   app.add_option("--threads", threads, "kernel threads (default: XFC_NUM_THREADS, else every "
                                        "core)")
@@ -322,6 +325,7 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
   // Encoders run the whole ragged batch at once, padded at the end; the
   // padded keys are masked by length and the padded rows zeroed below.
   Tensor paddedIds, lengths;
+  KernelProfile::enable(profile && !benchRuns); // with --bench, only the timed runs count
   if (entries.forwardPadded) {
     int64_t b = (int64_t)batch.size(), l = (int64_t)longest;
     paddedIds = Tensor::i64({b, l});
@@ -349,6 +353,8 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
       generated.push_back(runner.generate(rows[s], logits, n));
   }
 
+  KernelProfile::enable(false);
+
   if (benchRuns) {
     // One warm-up run, then benchRuns timed ones: the prompts (the padded
     // batch for encoders), then n decode steps per sequence.
@@ -357,6 +363,8 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
     for (auto &s : rows)
       promptTokens += (int64_t)s.size();
     for (int r = 0; r <= *benchRuns; ++r) {
+      KernelProfile::enable(profile && r > 0); // the warm-up does not count
+      KernelProfile::setPhase("prompt");
       auto start = std::chrono::steady_clock::now();
       std::vector<Tensor> logits;
       double encode = 0.0;
@@ -377,8 +385,12 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
       for (size_t s = 0; s < logits.size() && n > 0; ++s) {
         if (seq2seq)
           runner.encoderIds = batch[s];
-        if (rows.size() > 1) // the caches hold the last prompt's: refill them, untimed
+        if (rows.size() > 1) { // the caches hold the last prompt's: refill them, untimed
+          KernelProfile::enable(false);
           logits[s] = runner.prompt(rows[s]);
+        }
+        KernelProfile::enable(profile && r > 0);
+        KernelProfile::setPhase("decode");
         auto t = runner.timeDecode(rows[s], logits[s], n);
         steps.insert(steps.end(), t.begin(), t.end());
       }
@@ -409,6 +421,9 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
                  entries.encode ? median(encodeMs) : 0.0, stepMs.size(),
                  stepMs.empty() ? 0.0 : step);
   }
+  KernelProfile::enable(false);
+  if (profile)
+    KernelProfile::print();
   if (stats) {
     auto ms = [](auto a, auto b) {
       return std::chrono::duration<double, std::milli>(b - a).count();

@@ -188,6 +188,24 @@ Tensor cacheAppend(Tensor &cache, int64_t position, const Tensor &update, bool r
 /// Throws an Error naming the kernel if a Halide kernel returned non-zero.
 void checkKernel(int result, const char *kernel);
 
+/// Per-kernel time (`--profile`). The host program brackets each kernel call:
+/// `t0 = profileStart()` (0 when profiling is off) before it and
+/// `profileEnd(symbol, function, t0)` after it, which adds the call's time to
+/// the kernel's row; off, both cost a branch.
+struct KernelProfile {
+  static void enable(bool enabled);
+  static bool enabled();
+  /// Calls from now on count under this name ("prompt", "decode"; "run" at first).
+  static void setPhase(const char *name);
+  static double start();
+  static void end(const char *symbol, const char *function, double start);
+  /// The tables on stderr, one per phase: kernels by total time, then kinds.
+  static void print();
+
+private:
+  static void printPhase(const std::string &name);
+};
+
 /// Loads the weights named by `desc.params` from `path`, checking each key,
 /// shape and dtype; throws Error on any mismatch.
 std::vector<Tensor> loadParams(const ModelDesc &desc, const std::string &path);

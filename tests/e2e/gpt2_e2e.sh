@@ -85,4 +85,16 @@ g = json.load(open(work + "/gen.json"))
 assert list(g) == ["generated_ids"] and len(g["generated_ids"]) == 2, g
 print("literal command ok:", g)
 PYEOF
+step "--profile: time per kernel, the prompts and decode steps apart, same output"
+( cd "$WORK" && ./m --input-ids "1,2,3;4,5" --max-new-tokens 5 --profile > gen-profiled.json 2> profile.txt
+  cmp gen.json gen-profiled.json
+  grep -q "^profile: run: [0-9]* kernel calls" profile.txt
+  grep -q "^profile: by kind: linear " profile.txt
+  grep -q "^profile: .* attention  *xfk_attention_[0-9a-f]* @" profile.txt
+  ./m --input-ids "1,2,3" --max-new-tokens 4 --bench 2 --profile 2> bench-profile.txt > /dev/null
+  grep -q "^profile: prompt: " bench-profile.txt && grep -q "^profile: decode: " bench-profile.txt
+  ! grep -q "^profile: run: " bench-profile.txt
+  ./m --input-ids "1,2,3" --max-new-tokens 2 2> plain.txt > /dev/null
+  ! grep -q "^profile" plain.txt )
+
 echo "gpt2 e2e: all checks passed" >&2
