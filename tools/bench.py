@@ -107,6 +107,16 @@ def gemm_params(cfg, family):
     raise ValueError(family)
 
 
+def fma_peak(work):
+    """The fp32 FMA peak of this machine now: benchmarks/fma_peak.c, built for
+    the running CPU, on every core."""
+    exe = os.path.join(work, "fma-peak")
+    subprocess.run(["gcc", "-O3", "-march=native", "-ffp-contract=fast", "-fopenmp",
+                    os.path.join(ROOT, "benchmarks", "fma_peak.c"), "-o", exe], check=True)
+    env = dict(os.environ, OMP_NUM_THREADS=str(os.cpu_count()), OMP_WAIT_POLICY="PASSIVE")
+    return run_json([exe], env=env)["fma_gflops"]
+
+
 def compile_times(xfc, work):
     """Compile time: GPT-2-small-width models of 2 and 24 layers, each built
     with an empty kernel cache, then the 24-layer one rebuilt unchanged."""
@@ -139,6 +149,7 @@ def main():
     roof = run_json([PY, os.path.join(HERE, "bench_torch.py"), "roofline"], env=torch_env())
     # The GEMM bound: the best SGEMM seen in this run (the probe's or the roofline's).
     roof["gemm_gflops"] = max(roof["gemm_gflops"], _probe_gflops[0])
+    roof["fma_gflops"] = fma_peak(work)
     rows = []
     for name, family, writer, lengths, decode in MODELS:
         model = os.path.join(work, name)
@@ -167,7 +178,8 @@ def main():
             ms = x["encode_ms"] if family == "t5" else x["prompt_ms"]
             rows.append({"model": name, "row": f"{what} {n}", "xfc_ms": ms,
                          "torch_ms": t["prompt_ms"], "speedup": t["prompt_ms"] / ms,
-                         "gemm_bound": flops / (ms / 1000.0) / 1e9 / roof["gemm_gflops"]})
+                         "gemm_bound": flops / (ms / 1000.0) / 1e9 / roof["gemm_gflops"],
+                         "fma_bound": flops / (ms / 1000.0) / 1e9 / roof["fma_gflops"]})
             if decode:
                 step = x["decode_ms_per_token"]
                 gbs = 4.0 * params["decode"] / (step / 1000.0) / 1e9
@@ -184,7 +196,7 @@ def main():
            "compile": compile_s}
     with open(os.path.join(work, "results.json"), "w") as f:
         json.dump(out, f, indent=2)
-    print(f"roofline: SGEMM 2048^3 {roof['gemm_gflops']:.0f} GFLOP/s, copy {roof['stream_gbs']:.0f} GB/s, "
+    print(f"roofline: FMA peak {roof['fma_gflops']:.0f} GFLOP/s, SGEMM 2048^3 {roof['gemm_gflops']:.0f} GFLOP/s, copy {roof['stream_gbs']:.0f} GB/s, "
           f"read {roof['read_gbs']:.0f} GB/s; "
           f"PyTorch with OpenBLAS core type {best_coretype() or '(its own choice)'}")
     print("| model | row | xfc | PyTorch | PyTorch / xfc | of the roofline |")
@@ -192,7 +204,8 @@ def main():
     for r in rows:
         if "xfc_ms" in r:
             print(f"| {r['model']} | {r['row']} | {r['xfc_ms']:.1f} ms | {r['torch_ms']:.1f} ms | "
-                  f"{r['speedup']:.2f}x | {100 * r['gemm_bound']:.0f} % of SGEMM |")
+                  f"{r['speedup']:.2f}x | {100 * r['gemm_bound']:.0f} % of SGEMM, "
+                  f"{100 * r['fma_bound']:.0f} % of FMA peak |")
         elif "torch_tokens_per_s" in r:
             print(f"| {r['model']} | {r['row']} | {r['xfc_tokens_per_s']:.1f} tokens/s | "
                   f"{r['torch_tokens_per_s']:.1f} tokens/s | {r['speedup']:.2f}x | "
