@@ -1,6 +1,7 @@
 //===- KernelCache.cpp - compiled objects kept across builds ----*- C++ -*-===//
 
 #include "codegen/KernelCache.h"
+#include "codegen/RuntimeFiles.h"
 #include "codegen/halide/KernelSpec.h"
 
 #include "llvm/Support/xxhash.h"
@@ -12,9 +13,6 @@
 #include <sstream>
 #include <unistd.h>
 
-#ifndef XFC_RUNTIME_LIBRARY
-#error "XFC_RUNTIME_LIBRARY must be defined by the build"
-#endif
 
 namespace fs = std::filesystem;
 using namespace mlir::xf;
@@ -38,7 +36,7 @@ const std::string &codegenIdentity() {
     if (dladdr(reinterpret_cast<void *>(&::xf::codegen::compileKernel), &info) &&
         info.dli_fname)
       bytes += readFile(info.dli_fname);
-    bytes += readFile(XFC_RUNTIME_LIBRARY);
+    bytes += readFile(runtimeLibraryPath());
     return KernelCache::hashHex(bytes);
   }();
   return id;

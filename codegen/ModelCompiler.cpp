@@ -10,6 +10,7 @@
 
 #include "codegen/ModelCompiler.h"
 #include "codegen/KernelCache.h"
+#include "codegen/RuntimeFiles.h"
 #include "codegen/halide/KernelSpec.h"
 #include "codegen/host/HostEmitter.h"
 #include "codegen/host/KernelSpecs.h"
@@ -24,9 +25,6 @@
 #include <fstream>
 #include <set>
 
-#ifndef XFC_RUNTIME_INCLUDE_DIR
-#error "XFC_RUNTIME_INCLUDE_DIR must be defined by the build"
-#endif
 
 using namespace mlir;
 using namespace mlir::xf;
@@ -173,7 +171,7 @@ bool mlir::xf::compileModelToExecutable(ModuleOp module, const ModelCompileOptio
     return false;
   const char *cxxEnv = std::getenv("CXX");
   std::string cxx = cxxEnv && *cxxEnv ? cxxEnv : "c++";
-  std::vector<std::string> compileArgv{cxx, "-std=c++17", "-O0", "-I" XFC_RUNTIME_INCLUDE_DIR,
+  std::vector<std::string> compileArgv{cxx, "-std=c++17", "-O0", "-I" + runtimeIncludeDir(),
                                        "-I" XFC_HALIDE_INCLUDE_DIR, "-c", cppPath, "-o"};
   std::string hostKey = cpp; // the source and the flags, not the (temporary) paths
   for (const std::string &a : compileArgv)
@@ -240,7 +238,7 @@ bool mlir::xf::compileModelToExecutable(ModuleOp module, const ModelCompileOptio
   std::vector<std::string> argv{cxx, hostObj};
   argv.insert(argv.end(), objects.begin(), objects.end());
   argv.push_back(runtimeObj);
-  argv.push_back(XFC_RUNTIME_LIBRARY);
+  argv.push_back(runtimeLibraryPath());
   for (const char *lib : {"-lpthread", "-ldl", "-o"})
     argv.push_back(lib);
   argv.push_back(exe);

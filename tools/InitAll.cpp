@@ -19,7 +19,6 @@ void mlir::xf::registerAllPasses() {
     return;
   done = true;
   registerXfPasses();
-  registerCanonicalizerPass();
-  registerCSEPass();
+  registerTransformsPasses(); // MLIR's core transforms: canonicalize, cse, inline, sccp, ...
   registerXfPipelines();
 }

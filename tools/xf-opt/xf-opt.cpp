@@ -2,18 +2,48 @@
 //
 // Parses xf modules and runs xf passes, with every mlir-opt convention
 // (--mlir-print-ir-after-all, --pass-pipeline, --load-pass-plugin).
+// Plug-ins are loaded before the command line is parsed, so their passes are
+// flags like any other (`--xf-gelu-erf`), and one that cannot be loaded is an
+// error (mlir-opt only warns and goes on).
 //
 //===----------------------------------------------------------------------===//
 
 #include "tools/InitAll.h"
 
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/Tools/Plugins/PassPlugin.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
+#include <string>
+#include <vector>
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::xf::registerAllDialects(registry);
   mlir::xf::registerAllPasses();
-  return mlir::asMainReturnCode(
-      mlir::MlirOptMain(argc, argv, "xf optimizer driver\n", registry));
+
+  std::vector<char *> rest{argv[0]};
+  const char *flag = "--load-pass-plugin";
+  for (int i = 1; i < argc; ++i) {
+    std::string path;
+    if (std::strncmp(argv[i], flag, std::strlen(flag)) == 0 && argv[i][std::strlen(flag)] == '=')
+      path = argv[i] + std::strlen(flag) + 1;
+    else if (std::strcmp(argv[i], flag) == 0 && i + 1 < argc)
+      path = argv[++i];
+    else {
+      rest.push_back(argv[i]);
+      continue;
+    }
+    auto plugin = mlir::PassPlugin::load(path);
+    if (!plugin) {
+      llvm::errs() << "xf-opt: error: --load-pass-plugin: cannot load '" << path
+                   << "': " << llvm::toString(plugin.takeError()) << "\n";
+      return 1;
+    }
+    plugin->registerPassRegistryCallbacks();
+  }
+  return mlir::asMainReturnCode(mlir::MlirOptMain((int)rest.size(), rest.data(),
+                                                  "xf optimizer driver\n", registry));
 }

@@ -4,6 +4,7 @@
 //   xfc compile model.mlir -o <out> [--weights P] [--target T] [--max-seq N]
 //               [--no-opt] [--emit=exe] [--dump-ir DIR] [--list-pipeline]
 //               [--kernel-cache DIR | --no-kernel-cache]
+//               [--load-pass-plugin=lib.so] [--insert-pass=AFTER:PIPELINE]
 //   xfc build <hf-dir> -o <out> [compile options but --weights]
 //
 // Exit codes: 0 success, 2 usage error, 1 any other error. Outputs are
@@ -25,7 +26,9 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Tools/Plugins/PassPlugin.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -83,6 +86,14 @@ cl::list<std::string> disabledStages(
     cl::CommaSeparated, cl::sub(compileCmd), cl::sub(buildCmd));
 cl::opt<bool> verbose("v", cl::desc("Progress on stderr"), cl::sub(compileCmd),
                       cl::sub(buildCmd));
+cl::list<std::string> passPlugins(
+    "load-pass-plugin", cl::desc("Load passes from a plug-in library (MLIR's PassPlugin API)"),
+    cl::value_desc("lib.so"), cl::sub(compileCmd), cl::sub(buildCmd));
+cl::list<std::string> insertedPasses(
+    "insert-pass",
+    cl::desc("Run PIPELINE (MLIR's textual pass pipeline) after stage AFTER (a name from "
+             "--list-pipeline, or 'input' for before the first)"),
+    cl::value_desc("AFTER:PIPELINE"), cl::sub(compileCmd), cl::sub(buildCmd));
 
 int fail(const std::string &msg, int code = kExitError) {
   llvm::errs() << "xfc: error: " << msg << "\n";
@@ -138,11 +149,80 @@ struct DiagnosticFilter {
   MLIRContext *context;
 };
 
+/// A pass pipeline the user inserted after a stage (--insert-pass).
+struct InsertedPipeline {
+  std::string after;    // a stage name, or "input"
+  std::string pipeline; // MLIR's textual form, with or without builtin.module(...)
+};
+std::vector<InsertedPipeline> inserted;
+
+/// The first line of MLIR's pipeline parser message, without its prefix.
+std::string firstLine(llvm::StringRef message) {
+  llvm::StringRef line = message.trim().split('\n').first;
+  size_t at = line.find("error: ");
+  return (at == llvm::StringRef::npos ? line : line.drop_front(at + 7)).str();
+}
+
+/// Adds `text` to `pm` (anchored on builtin.module); false with `error` set.
+bool addPipeline(OpPassManager &pm, const std::string &text, std::string &error) {
+  llvm::raw_string_ostream os(error);
+  llvm::StringRef body(text);
+  body = body.trim();
+  if (body.consume_front("builtin.module(")) {
+    if (!body.consume_back(")")) {
+      os << "unbalanced parentheses";
+      return false;
+    }
+  }
+  return succeeded(parsePassPipeline(body, pm, os));
+}
+
+/// Loads --load-pass-plugin libraries and checks --insert-pass against the
+/// stages; returns an exit code, or -1 to go on.
+int setUpPlugins(const mlir::xf::PipelineOptions &opts) {
+  mlir::xf::registerAllPasses();
+  for (const std::string &path : passPlugins) {
+    auto plugin = PassPlugin::load(path);
+    if (!plugin)
+      return fail("--load-pass-plugin: cannot load '" + path +
+                  "': " + llvm::toString(plugin.takeError()));
+    plugin->registerPassRegistryCallbacks();
+  }
+  auto stages = mlir::xf::getPipelineStages(opts);
+  for (const std::string &spec : insertedPasses) {
+    size_t colon = spec.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size())
+      return fail("--insert-pass: expected AFTER:PIPELINE, got '" + spec + "'", kExitUsage);
+    InsertedPipeline ins{spec.substr(0, colon), spec.substr(colon + 1)};
+    bool known = ins.after == "input" ||
+                 llvm::any_of(stages, [&](const auto &s) { return s.name == ins.after; });
+    if (!known)
+      return fail("--insert-pass: no stage named '" + ins.after + "' (see --list-pipeline)",
+                  kExitUsage);
+    OpPassManager probe("builtin.module");
+    std::string error;
+    if (!addPipeline(probe, ins.pipeline, error))
+      return fail("--insert-pass: cannot parse pipeline '" + ins.pipeline + "': " +
+                      firstLine(error),
+                  kExitUsage);
+    inserted.push_back(ins);
+  }
+  return -1;
+}
+
 int listStages(const mlir::xf::PipelineOptions &opts) {
   int i = 1;
-  for (const auto &stage : mlir::xf::getPipelineStages(opts))
+  auto listInserted = [](const std::string &after) {
+    for (const InsertedPipeline &ins : inserted)
+      if (ins.after == after)
+        llvm::outs() << "    + " << ins.pipeline << "  (inserted after " << after << ")\n";
+  };
+  listInserted("input");
+  for (const auto &stage : mlir::xf::getPipelineStages(opts)) {
     llvm::outs() << llvm::format("%02d", i++) << "  " << stage.name << "  — "
                  << stage.description << "\n";
+    listInserted(stage.name);
+  }
   return kExitOk;
 }
 
@@ -188,10 +268,36 @@ int compileModule(ModuleOp module, MLIRContext &ctx, const std::string &weights)
   if (!dump(0, "input"))
     return fail(error);
   unsigned n = 1;
+  // The pipelines inserted after `stage`, each dumped as its own step.
+  auto runInserted = [&](const std::string &stage) {
+    for (const InsertedPipeline &ins : inserted) {
+      if (ins.after != stage)
+        continue;
+      PassManager pm(&ctx);
+      std::string perr;
+      if (!addPipeline(pm, ins.pipeline, perr)) {
+        error = "--insert-pass: cannot parse pipeline '" + ins.pipeline + "': " + perr;
+        return false;
+      }
+      if (verbose)
+        llvm::errs() << "xfc: inserted after " << stage << ": " << ins.pipeline << "\n";
+      if (failed(pm.run(module))) {
+        error = "inserted pipeline '" + ins.pipeline + "' (after " + stage + ") failed";
+        return false;
+      }
+      if (!dump(n++, "inserted-after-" + stage))
+        return false;
+    }
+    return true;
+  };
+  if (!runInserted("input"))
+    return fail(error);
   for (const auto &stage : mlir::xf::getPipelineStages(opts)) {
     if (llvm::is_contained(disabledStages, stage.name)) {
       if (verbose)
         llvm::errs() << "xfc: stage " << stage.name << " disabled\n";
+      if (!runInserted(stage.name))
+        return fail(error);
       continue;
     }
     PassManager pm(&ctx);
@@ -201,6 +307,8 @@ int compileModule(ModuleOp module, MLIRContext &ctx, const std::string &weights)
     if (failed(pm.run(module)))
       return fail("stage '" + stage.name + "' failed");
     if (!dump(n++, stage.name))
+      return fail(error);
+    if (!runInserted(stage.name))
       return fail(error);
   }
   mlir::xf::ModelCompileOptions copts;
@@ -245,10 +353,13 @@ int main(int argc, char **argv) {
   bool anySub = importCmd || compileCmd || buildCmd;
   if (!anySub)
     return fail("expected a command: import, compile or build (see xfc --help)", kExitUsage);
-  if (listPipeline) {
+  {
     mlir::xf::PipelineOptions opts;
     opts.optimize = !noOpt;
-    return listStages(opts);
+    if (int rc = setUpPlugins(opts); rc >= 0)
+      return rc;
+    if (listPipeline)
+      return listStages(opts);
   }
   if (inputPath.empty())
     return fail("missing input (see xfc " +
