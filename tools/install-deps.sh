@@ -17,6 +17,8 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev
   # numeric references
   python3 python3-torch python3-numpy
+  # the compile report: the graph drawn by Graphviz, and a browser to test the page in
+  graphviz chromium
   # libraries the MLIR/LLVM cmake packages expect to find
   zlib1g-dev libzstd-dev libedit-dev libxml2-dev libcurl4-openssl-dev libffi-dev libncurses-dev
 )

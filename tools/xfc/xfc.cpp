@@ -20,6 +20,7 @@
 #include "frontend/Importer.h"
 #include "passes/Pipelines.h"
 #include "tools/InitAll.h"
+#include "tools/xfc/Report.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
@@ -37,8 +38,10 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <unistd.h>
 
 using namespace mlir;
@@ -86,6 +89,10 @@ cl::list<std::string> disabledStages(
     cl::CommaSeparated, cl::sub(compileCmd), cl::sub(buildCmd));
 cl::opt<bool> verbose("v", cl::desc("Progress on stderr"), cl::sub(compileCmd),
                       cl::sub(buildCmd));
+cl::opt<std::string> reportPath(
+    "report", cl::desc("Write a self-contained HTML page on the compilation: stages, the graph "
+                       "after fusion, kernels, memory plan, compile times"),
+    cl::value_desc("report.html"), cl::sub(compileCmd), cl::sub(buildCmd));
 cl::list<std::string> passPlugins(
     "load-pass-plugin", cl::desc("Load passes from a plug-in library (MLIR's PassPlugin API)"),
     cl::value_desc("lib.so"), cl::sub(compileCmd), cl::sub(buildCmd));
@@ -257,6 +264,14 @@ int compileModule(ModuleOp module, MLIRContext &ctx, const std::string &weights)
   if (!dumpDir.empty() && !prepareDumpDir(dumpDir, error))
     return fail(error);
   std::string index;
+  std::optional<::xf::report::CompileReport> report;
+  if (!reportPath.empty())
+    report.emplace(fs::path(inputPath.getValue()).filename().string());
+  auto now = [] { return std::chrono::steady_clock::now(); };
+  auto msSince = [&](auto start) {
+    return std::chrono::duration<double, std::milli>(now() - start).count();
+  };
+  bool graphTaken = false;
   auto dump = [&](unsigned n, const std::string &stage) {
     if (dumpDir.empty())
       return true;
@@ -281,10 +296,15 @@ int compileModule(ModuleOp module, MLIRContext &ctx, const std::string &weights)
       }
       if (verbose)
         llvm::errs() << "xfc: inserted after " << stage << ": " << ins.pipeline << "\n";
+      if (report)
+        report->beginStage("+ " + ins.pipeline, "inserted after " + stage, module);
+      auto start = now();
       if (failed(pm.run(module))) {
         error = "inserted pipeline '" + ins.pipeline + "' (after " + stage + ") failed";
         return false;
       }
+      if (report)
+        report->endStage(module, msSince(start));
       if (!dump(n++, "inserted-after-" + stage))
         return false;
     }
@@ -300,12 +320,21 @@ int compileModule(ModuleOp module, MLIRContext &ctx, const std::string &weights)
         return fail(error);
       continue;
     }
+    if (report && !graphTaken && (stage.name == "kv-cache" || stage.name == "outline-kernels")) {
+      report->captureGraph(module); // the graph after fusion
+      graphTaken = true;
+    }
     PassManager pm(&ctx);
     stage.addPasses(pm);
     if (verbose)
       llvm::errs() << "xfc: stage " << stage.name << "\n";
+    if (report)
+      report->beginStage(stage.name, stage.description, module);
+    auto start = now();
     if (failed(pm.run(module)))
       return fail("stage '" + stage.name + "' failed");
+    if (report)
+      report->endStage(module, msSince(start));
     if (!dump(n++, stage.name))
       return fail(error);
     if (!runInserted(stage.name))
@@ -320,8 +349,19 @@ int compileModule(ModuleOp module, MLIRContext &ctx, const std::string &weights)
                    : kernelCache.getNumOccurrences() ? kernelCache.getValue()
                                                      : mlir::xf::KernelCache::defaultDir();
   copts.verbose = verbose;
+  if (report)
+    report->captureKernels(module);
+  auto codegenStart = now();
   if (!mlir::xf::compileModelToExecutable(module, copts, error))
     return fail(error);
+  if (report) {
+    report->setCodegen(msSince(codegenStart), target);
+    if (!report->write(reportPath, error)) {
+      std::error_code ec;
+      fs::remove(outputPath.getValue(), ec); // no half-done command
+      return fail(error);
+    }
+  }
   if (!dumpDir.empty()) {
     index += "kernels/*.stmt (each kernel's Halide lowered statement)\n"
              "kernels/*.stmt.html (the same, as HTML)\n"
