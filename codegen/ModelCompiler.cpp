@@ -18,8 +18,11 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -194,10 +197,22 @@ bool mlir::xf::compileModelToExecutable(ModuleOp module, const ModelCompileOptio
   std::vector<std::string> objects;
   std::set<std::string> done;
   size_t cached = 0;
+  struct KernelTime {
+    std::string symbol, function;
+    double seconds;
+  };
+  std::vector<KernelTime> times;
+  size_t distinct = 0;
+  for (const auto &spec : specs)
+    distinct += done.insert(spec.name).second;
+  done.clear();
   for (size_t i = 0; i < specs.size(); ++i) {
     const ::xf::codegen::KernelSpec &spec = specs[i];
     if (!done.insert(spec.name).second)
       continue;
+    if (options.progress)
+      llvm::errs() << "\rxfc: kernel " << done.size() << " of " << distinct << " ("
+                   << kernels[i].getSymName() << ")\033[K";
     std::string obj = options.dumpDir.empty() ? cache.lookup(spec.name) : "";
     if (options.verbose)
       llvm::errs() << "xfc: kernel " << i + 1 << " of " << specs.size() << ": " << spec.name
@@ -212,10 +227,32 @@ bool mlir::xf::compileModelToExecutable(ModuleOp module, const ModelCompileOptio
     std::string dump;
     if (!options.dumpDir.empty())
       dump = (fs::path(options.dumpDir) / "kernels" / spec.name).string();
-    if (!::xf::codegen::compileKernel(spec, halideTarget, obj, dump, error))
+    auto start = std::chrono::steady_clock::now();
+    if (!::xf::codegen::compileKernel(spec, halideTarget, obj, dump, error)) {
+      if (options.progress)
+        llvm::errs() << "\r\033[K";
       return false;
+    }
+    times.push_back({spec.name, "@" + kernels[i].getSymName().str(),
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+                         .count()});
     cache.store(spec.name, obj);
     objects.push_back(obj);
+  }
+  if (options.progress)
+    llvm::errs() << "\r\033[K";
+  if (options.timing) {
+    double total = 0;
+    for (const KernelTime &k : times)
+      total += k.seconds;
+    llvm::errs() << llvm::formatv("timing: Halide: {0} kernels compiled in {1:f2} s, {2} from "
+                                  "the kernel cache\n",
+                                  times.size(), total, cached);
+    std::sort(times.begin(), times.end(),
+              [](const KernelTime &a, const KernelTime &b) { return a.seconds > b.seconds; });
+    for (const KernelTime &k : times)
+      llvm::errs() << llvm::formatv("timing: Halide: {0,8:f3} s  {1} ({2})\n", k.seconds,
+                                    k.symbol, k.function);
   }
   if (options.verbose && cache.enabled())
     llvm::errs() << "xfc: " << cached << " of " << done.size() << " kernels from the cache "

@@ -21,7 +21,9 @@ struct ModelCompileOptions {
   std::string weights;     // overrides xf.model's checkpoint when non-empty
   std::string dumpDir;     // when non-empty: kernels/*.{stmt,stmt.html,s}, host.cpp
   std::string cacheDir;    // kernel cache folder; empty: no cache
-  bool verbose = false;    // progress on stderr
+  bool verbose = false;    // a line per step on stderr
+  bool progress = false;   // one self-erasing line "kernel i of n" (stderr is a terminal)
+  bool timing = false;     // each kernel's Halide compile time on stderr
 };
 
 /// Compiles `module` (after the pipeline: entry points + kernel functions).

@@ -5,7 +5,9 @@
 # Halide statement (text and HTML) and assembly and the host program, listed
 # in DIR/index.txt, and a report that headless Chromium renders with its
 # stages, the graph (nodes named by checkpoint module), kernels and memory
-# plan (check_report.py). A failed build writes no report.
+# plan (check_report.py). A failed build writes no report. Progress shows on
+# a terminal only (script(1) gives it one); --timing prints pass and kernel
+# compile times.
 # Usage: report_e2e.sh BIN_DIR WORK_DIR
 set -euo pipefail
 BIN=$(cd "$1" && pwd)
@@ -42,6 +44,19 @@ for spec in "gpt2:10:transformer.h.0.attn.c_attn transformer.h.1.mlp.c_fc transf
   for n in $nodes; do args+=(--expect-node "$n"); done
   $PY "$HERE/check_report.py" "$WORK/$m.html" --stages "$stages" "${args[@]}"
 done
+
+step "progress on a terminal only; --timing"
+"$BIN/xfc" build "$WORK/gpt2" -o "$WORK/quiet.exe" --no-kernel-cache 2> "$WORK/quiet.txt"
+[ ! -s "$WORK/quiet.txt" ] # not a terminal: nothing on stderr
+script -qec "'$BIN/xfc' build '$WORK/gpt2' -o '$WORK/tty.exe' --no-kernel-cache" /dev/null \
+  > "$WORK/tty.txt"
+grep -q "xfc: stage 1 of 10 (canonicalize)" "$WORK/tty.txt"
+grep -q "xfc: kernel 1 of [0-9]* (" "$WORK/tty.txt"
+"$BIN/xfc" build "$WORK/gpt2" -o "$WORK/timed.exe" --timing --no-kernel-cache 2> "$WORK/timing.txt"
+grep -q "^timing: Halide: [0-9]* kernels compiled in" "$WORK/timing.txt"
+grep -q "^timing: Halide: .* xfk_linear_[0-9a-f]* (@linear" "$WORK/timing.txt"
+grep -q "Execution time report" "$WORK/timing.txt" && grep -q "FuseAttention" "$WORK/timing.txt"
+grep -q "code generation (Halide kernels, host, link)" "$WORK/timing.txt"
 
 step "a failed build leaves no report"
 printf 'not mlir\n' > "$WORK/bad.mlir"

@@ -29,6 +29,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
 #include "mlir/Tools/Plugins/PassPlugin.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
@@ -93,6 +94,9 @@ cl::opt<std::string> reportPath(
     "report", cl::desc("Write a self-contained HTML page on the compilation: stages, the graph "
                        "after fusion, kernels, memory plan, compile times"),
     cl::value_desc("report.html"), cl::sub(compileCmd), cl::sub(buildCmd));
+cl::opt<bool> timing("timing", cl::desc("Print each pass's time (MLIR's pass timing) and each "
+                                        "kernel's Halide compile time"),
+                     cl::sub(compileCmd), cl::sub(buildCmd));
 cl::list<std::string> passPlugins(
     "load-pass-plugin", cl::desc("Load passes from a plug-in library (MLIR's PassPlugin API)"),
     cl::value_desc("lib.so"), cl::sub(compileCmd), cl::sub(buildCmd));
@@ -272,6 +276,17 @@ int compileModule(ModuleOp module, MLIRContext &ctx, const std::string &weights)
     return std::chrono::duration<double, std::milli>(now() - start).count();
   };
   bool graphTaken = false;
+  // --timing: MLIR's pass timing, one tree with a branch per stage, printed
+  // when the compilation is done.
+  DefaultTimingManager timingManager;
+  timingManager.setEnabled(timing);
+  timingManager.setDisplayMode(DefaultTimingManager::DisplayMode::Tree);
+  TimingScope rootTiming = timingManager.getRootScope();
+  // On a terminal, one self-erasing progress line (not with -v, which
+  // prints a line per step).
+  const bool progress = !verbose && ::isatty(2);
+  const size_t stageCount = mlir::xf::getPipelineStages(opts).size();
+  size_t stageIndex = 0;
   auto dump = [&](unsigned n, const std::string &stage) {
     if (dumpDir.empty())
       return true;
@@ -326,13 +341,22 @@ int compileModule(ModuleOp module, MLIRContext &ctx, const std::string &weights)
     }
     PassManager pm(&ctx);
     stage.addPasses(pm);
+    TimingScope stageTiming = rootTiming.nest(stage.name);
+    if (timing)
+      pm.enableTiming(stageTiming);
     if (verbose)
       llvm::errs() << "xfc: stage " << stage.name << "\n";
+    if (progress)
+      llvm::errs() << "\rxfc: stage " << ++stageIndex << " of " << stageCount << " ("
+                   << stage.name << ")\033[K";
     if (report)
       report->beginStage(stage.name, stage.description, module);
     auto start = now();
-    if (failed(pm.run(module)))
+    if (failed(pm.run(module))) {
+      if (progress)
+        llvm::errs() << "\r\033[K";
       return fail("stage '" + stage.name + "' failed");
+    }
     if (report)
       report->endStage(module, msSince(start));
     if (!dump(n++, stage.name))
@@ -349,11 +373,15 @@ int compileModule(ModuleOp module, MLIRContext &ctx, const std::string &weights)
                    : kernelCache.getNumOccurrences() ? kernelCache.getValue()
                                                      : mlir::xf::KernelCache::defaultDir();
   copts.verbose = verbose;
+  copts.progress = progress;
+  copts.timing = timing;
   if (report)
     report->captureKernels(module);
   auto codegenStart = now();
+  TimingScope codegenTiming = rootTiming.nest("code generation (Halide kernels, host, link)");
   if (!mlir::xf::compileModelToExecutable(module, copts, error))
     return fail(error);
+  codegenTiming.stop();
   if (report) {
     report->setCodegen(msSince(codegenStart), target);
     if (!report->write(reportPath, error)) {
