@@ -58,7 +58,10 @@ struct FuseBiasAndResidual : OpRewritePattern<AddOp> {
             return failure();
           rewriter.moveOpBefore(def, l);
         }
-      rewriter.modifyOpInPlace(l, [&] { l.getBiasMutable().assign(add.getRhs()); });
+      rewriter.modifyOpInPlace(l, [&] {
+        l.getBiasMutable().assign(add.getRhs());
+        l->setLoc(rewriter.getFusedLoc({l.getLoc(), add.getLoc()}));
+      });
       rewriter.replaceOp(add, l.getResult());
       ++bias;
       return success();
@@ -77,7 +80,10 @@ struct FuseBiasAndResidual : OpRewritePattern<AddOp> {
       if (Operation *def = other.getDefiningOp())
         if (def->getBlock() == l->getBlock() && !def->isBeforeInBlock(l))
           continue;
-      rewriter.modifyOpInPlace(l, [&] { l.getResidualMutable().assign(other); });
+      rewriter.modifyOpInPlace(l, [&] {
+        l.getResidualMutable().assign(other);
+        l->setLoc(rewriter.getFusedLoc({l.getLoc(), add.getLoc()}));
+      });
       rewriter.replaceOp(add, l.getResult());
       ++residual;
       return success();
@@ -107,7 +113,10 @@ struct FuseActivation : OpRewritePattern<ActOp> {
     LinearOp l = soleLinear(act.getInput(), remarked);
     if (!l || l.getActivation() || l.getResidual())
       return failure();
-    rewriter.modifyOpInPlace(l, [&] { l.setActivation(kind(act)); });
+    rewriter.modifyOpInPlace(l, [&] {
+      l.setActivation(kind(act));
+      l->setLoc(rewriter.getFusedLoc({l.getLoc(), act.getLoc()}));
+    });
     rewriter.replaceOp(act, l.getResult());
     ++count;
     return success();

@@ -16,14 +16,11 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <unistd.h>
 
 using namespace mlir;
-namespace fs = std::filesystem;
 
 namespace xf::report {
 
@@ -389,7 +386,7 @@ void CompileReport::captureKernels(ModuleOp m) {
   });
 }
 
-bool CompileReport::write(const std::string &path, std::string &error) const {
+std::string CompileReport::render() const {
   std::string why;
   std::string svg = dot.empty() ? "" : drawSvg(dot, why);
   std::string h;
@@ -494,26 +491,7 @@ bool CompileReport::write(const std::string &path, std::string &error) const {
   os << "<tr><td>code generation</td><td class=\"num\">" << llvm::formatv("{0:f1}", codegenMs)
      << "</td></tr>\n</table>\n</body></html>\n";
 
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    f << h;
-    f.close();
-    if (!f) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      error = "cannot write " + path;
-      return false;
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    error = "cannot write " + path + ": " + ec.message();
-    return false;
-  }
-  return true;
+  return h;
 }
 
 } // namespace xf::report

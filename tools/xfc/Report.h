@@ -37,9 +37,8 @@ public:
     codegenMs = ms;
     codegenTarget = target;
   }
-  /// Writes the page (through a temporary file and a rename); false with
-  /// `error` set.
-  bool write(const std::string &path, std::string &error) const;
+  /// The page (Graphviz's dot is run here to draw the graph).
+  std::string render() const;
 
   /// The sequence length at which FLOPs and bytes per call are given.
   static constexpr int64_t kNominalSeq = 128;

@@ -384,7 +384,7 @@ int compileModule(ModuleOp module, MLIRContext &ctx, const std::string &weights)
   codegenTiming.stop();
   if (report) {
     report->setCodegen(msSince(codegenStart), target);
-    if (!report->write(reportPath, error)) {
+    if (!writeAtomically(reportPath, report->render(), error)) {
       std::error_code ec;
       fs::remove(outputPath.getValue(), ec); // no half-done command
       return fail(error);
