@@ -24,7 +24,7 @@ install(DIRECTORY ${CMAKE_BINARY_DIR}/dialect/ DESTINATION ${XFC_INCLUDE_DEST}/d
   FILES_MATCHING PATTERN "*.h.inc" PATTERN CMakeFiles EXCLUDE)
 install(FILES passes/Passes.h passes/Pipelines.h DESTINATION ${XFC_INCLUDE_DEST}/passes)
 install(FILES ${CMAKE_BINARY_DIR}/passes/Passes.h.inc DESTINATION ${XFC_INCLUDE_DEST}/passes)
-install(FILES codegen/runtime/Runtime.h DESTINATION ${XFC_INCLUDE_DEST}/codegen/runtime)
+install(FILES codegen/runtime/Runtime.h codegen/runtime/CApi.h DESTINATION ${XFC_INCLUDE_DEST}/codegen/runtime)
 
 install(EXPORT xfcTargets NAMESPACE xfc:: DESTINATION ${XFC_CMAKE_DEST})
 configure_package_config_file(cmake/xfcConfig.cmake.in

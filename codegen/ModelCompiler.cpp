@@ -27,6 +27,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 
 using namespace mlir;
@@ -117,6 +118,70 @@ struct TempDir {
 
 } // namespace
 
+/// --emit=lib: dirname(output)/libNAME.a, an archive of the host program,
+/// the kernels, the Halide runtime and the members of the xfc runtime, and
+/// NAME.h, the C API's header; both staged, then renamed into place.
+static bool writeLibrary(const ModelCompileOptions &options, const std::string &work,
+                         const std::string &hostObj, const std::vector<std::string> &objects,
+                         const std::string &runtimeObj, std::string &error) {
+  std::error_code ec;
+  fs::path out = fs::absolute(options.output, ec);
+  std::string name = out.filename().string();
+  fs::path dir = out.parent_path();
+  // The runtime archive's members, extracted (ar x writes into the cwd).
+  fs::path members = fs::path(work) / "runtime-members";
+  fs::create_directories(members, ec);
+  auto ar = llvm::sys::findProgramByName("ar");
+  if (!ar) {
+    error = "--emit=lib needs 'ar' (binutils)";
+    return false;
+  }
+  std::string script = "cd '" + members.string() + "' && '" + *ar + "' x '" +
+                       runtimeLibraryPath() + "'";
+  if (!runProgram({"/bin/sh", "-c", script}, work + "/ar-x.log", error))
+    return false;
+  std::vector<std::string> argv{*ar, "rcs", work + "/lib.a", hostObj};
+  argv.insert(argv.end(), objects.begin(), objects.end());
+  argv.push_back(runtimeObj);
+  std::vector<std::string> extracted;
+  for (const auto &e : fs::directory_iterator(members, ec))
+    extracted.push_back(e.path().string());
+  std::sort(extracted.begin(), extracted.end());
+  argv.insert(argv.end(), extracted.begin(), extracted.end());
+  if (options.verbose)
+    llvm::errs() << "xfc: archiving lib" << name << ".a\n";
+  if (!runProgram(argv, work + "/ar.log", error))
+    return false;
+  std::ifstream header(runtimeIncludeDir() + "/codegen/runtime/CApi.h", std::ios::binary);
+  std::stringstream text;
+  text << header.rdbuf();
+  if (!header || text.str().empty()) {
+    error = "cannot read the C API header in " + runtimeIncludeDir();
+    return false;
+  }
+  if (!writeFile(work + "/lib.h", text.str(), error))
+    return false;
+  std::vector<std::pair<fs::path, fs::path>> moves{{work + "/lib.a", dir / ("lib" + name + ".a")},
+                                                   {work + "/lib.h", dir / (name + ".h")}};
+  std::vector<fs::path> staged;
+  for (auto &[from, to] : moves) {
+    fs::path s = dir / (".xfc-" + to.filename().string() + ".tmp");
+    fs::copy_file(from, s, fs::copy_options::overwrite_existing, ec);
+    if (ec)
+      break;
+    staged.push_back(s);
+  }
+  for (size_t i = 0; !ec && i < moves.size(); ++i)
+    fs::rename(staged[i], moves[i].second, ec);
+  if (ec) {
+    for (const fs::path &s : staged)
+      fs::remove(s, ec);
+    error = "cannot write " + (dir / ("lib" + name + ".a")).string() + ": " + ec.message();
+    return false;
+  }
+  return true;
+}
+
 bool mlir::xf::compileModelToExecutable(ModuleOp module, const ModelCompileOptions &options,
                                         std::string &error) {
   std::string halideTarget;
@@ -175,7 +240,13 @@ bool mlir::xf::compileModelToExecutable(ModuleOp module, const ModelCompileOptio
   const char *cxxEnv = std::getenv("CXX");
   std::string cxx = cxxEnv && *cxxEnv ? cxxEnv : "c++";
   std::vector<std::string> compileArgv{cxx, "-std=c++17", "-O0", "-I" + runtimeIncludeDir(),
-                                       "-I" XFC_HALIDE_INCLUDE_DIR, "-c", cppPath, "-o"};
+                                       "-I" XFC_HALIDE_INCLUDE_DIR};
+  if (options.emitLib)
+    compileArgv.push_back("-DXFC_LIBRARY"); // no main; what the C API calls
+  for (const char *a : {"-c"})
+    compileArgv.push_back(a);
+  compileArgv.push_back(cppPath);
+  compileArgv.push_back("-o");
   std::string hostKey = cpp; // the source and the flags, not the (temporary) paths
   for (const std::string &a : compileArgv)
     if (a != cppPath)
@@ -269,6 +340,9 @@ bool mlir::xf::compileModelToExecutable(ModuleOp module, const ModelCompileOptio
       return false;
     cache.store(hostName, hostObj);
   }
+
+  if (options.emitLib)
+    return writeLibrary(options, tmp.path, hostObj, objects, runtimeObj, error);
 
   // Link.
   std::string exe = tmp.path + "/model";

@@ -16,7 +16,9 @@
 namespace mlir::xf {
 
 struct ModelCompileOptions {
-  std::string output;      // the executable to write
+  std::string output;      // the executable to write; with emitLib, OUT gives
+                           // dirname(OUT)/libNAME.a and NAME.h (NAME: basename)
+  bool emitLib = false;    // a static library with a C API instead of an executable
   std::string target = "host";
   std::string weights;     // overrides xf.model's checkpoint when non-empty
   std::string dumpDir;     // when non-empty: kernels/*.{stmt,stmt.html,s}, host.cpp

@@ -122,7 +122,7 @@ public:
          << "},\n";
     }
     os << "    },\n    " << info->decoderStartTokenId << "};\n\n"
-       << "int main(int argc, char **argv) {\n"
+       << "static xfrt::Entries modelEntries() {\n"
        << "  xfrt::Entries entries;\n";
     if (hasForward) {
       auto forward = module.lookupSymbol<func::FuncOp>("forward");
@@ -142,7 +142,16 @@ public:
     else if (!hasForward)
       return module.emitError("codegen: the module's entry points do not fit its kind '")
              << info->kind << "'";
-    os << "  return xfrt::runMain(argc, argv, kModel, entries);\n}\n";
+    // An executable's main, or (--emit=lib, XFC_LIBRARY) what the runtime's
+    // C API (codegen/runtime/CApi.cpp) calls.
+    os << "  return entries;\n}\n\n"
+       << "#ifdef XFC_LIBRARY\n"
+       << "const xfrt::ModelDesc &xfrt::libraryModel() { return kModel; }\n"
+       << "xfrt::Entries xfrt::libraryEntries() { return modelEntries(); }\n"
+       << "#else\n"
+       << "int main(int argc, char **argv) {\n"
+       << "  return xfrt::runMain(argc, argv, kModel, modelEntries());\n}\n"
+       << "#endif\n";
     return success();
   }
 

@@ -461,6 +461,10 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
 
 } // namespace
 
+void setKernelThreads(int n) {
+  setThreads(n > 0 ? std::optional<int>(n) : std::nullopt);
+}
+
 int runMain(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
   // Everything the Halide runtime prints (its errors, the profiler's report
   // of a --target host-profile build) goes to stderr: stdout is for the JSON.

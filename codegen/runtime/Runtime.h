@@ -213,6 +213,13 @@ std::vector<Tensor> loadParams(const ModelDesc &desc, const std::string &path);
 /// The executable's main: the run contract's command line.
 int runMain(int argc, char **argv, const ModelDesc &desc, const Entries &entries);
 
+/// A library (--emit=lib): its one model and entry points, defined by the
+/// host program, for the C API (CApi.h).
+const ModelDesc &libraryModel();
+Entries libraryEntries();
+/// Sizes the kernels' thread pool: `n` > 0, else XFC_NUM_THREADS, else every core.
+void setKernelThreads(int n);
+
 } // namespace xfrt
 
 #endif // XF_CODEGEN_RUNTIME_RUNTIME_H

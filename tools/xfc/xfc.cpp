@@ -70,7 +70,8 @@ cl::opt<std::string> target("target", cl::desc("host, x86-64-avx2, x86-64-avx512
                             cl::init("host"), cl::sub(compileCmd), cl::sub(buildCmd));
 cl::opt<bool> noOpt("no-opt", cl::desc("Run only what code generation needs"),
                     cl::sub(compileCmd), cl::sub(buildCmd));
-cl::opt<std::string> emitKind("emit", cl::desc("exe (lib is not available yet)"),
+cl::opt<std::string> emitKind("emit", cl::desc("exe (an executable), or lib: -o DIR/NAME writes "
+                                               "DIR/libNAME.a and DIR/NAME.h (a C API)"),
                               cl::init("exe"), cl::sub(compileCmd), cl::sub(buildCmd));
 cl::opt<std::string> dumpDir("dump-ir", cl::desc("Write the IR after every stage into DIR"),
                              cl::value_desc("DIR"), cl::sub(compileCmd), cl::sub(buildCmd));
@@ -373,6 +374,7 @@ int compileModule(ModuleOp module, MLIRContext &ctx, const std::string &weights)
                    : kernelCache.getNumOccurrences() ? kernelCache.getValue()
                                                      : mlir::xf::KernelCache::defaultDir();
   copts.verbose = verbose;
+  copts.emitLib = emitKind == "lib";
   copts.progress = progress;
   copts.timing = timing;
   if (report)
@@ -451,11 +453,8 @@ int main(int argc, char **argv) {
         return fail("--disable-stage: code generation needs stage '" + name + "'", kExitUsage);
     }
   }
-  if (emitKind != "exe") {
-    if (emitKind == "lib")
-      return fail("--emit=lib is not available yet (only --emit=exe)");
+  if (emitKind != "exe" && emitKind != "lib")
     return fail("--emit must be exe or lib, got '" + emitKind + "'", kExitUsage);
-  }
 
   if (!importCmd) {
     std::string halideTarget, error;
