@@ -8,6 +8,9 @@
 
 #include "codegen/halide/KernelEmitters.h"
 
+#include <cstdlib>
+#include <filesystem>
+
 #include <algorithm>
 
 using namespace Halide;
@@ -91,7 +94,8 @@ static Func emit(const KernelSpec &s, Inputs &in) {
   throw CompileError("unknown kernel kind");
 }
 
-bool resolveTarget(const std::string &alias, std::string &halideTarget, std::string &error) {
+namespace {
+bool resolveOneTarget(const std::string &alias, std::string &halideTarget, std::string &error) {
   if (alias == "host") {
     halideTarget = get_host_target().to_string();
     return true;
@@ -115,9 +119,51 @@ bool resolveTarget(const std::string &alias, std::string &halideTarget, std::str
     halideTarget = t.to_string();
     return true;
   }
+  if (alias == "x86-64") {
+    halideTarget = "x86-64-linux-sse41";
+    return true;
+  }
   error = "unknown target '" + alias + "' (supported: host, x86-64-avx2, x86-64-avx512, "
-          "or an x86-64-linux Halide target string)";
+          "x86-64, or an x86-64-linux Halide target string)";
   return false;
+}
+
+std::vector<std::string> splitTargets(const std::string &target) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    size_t comma = target.find(',', start);
+    parts.push_back(target.substr(start, comma == std::string::npos ? comma : comma - start));
+    if (comma == std::string::npos)
+      return parts;
+    start = comma + 1;
+  }
+}
+} // namespace
+
+/// One target, or several separated by commas (a binary with CPU variants,
+/// best first: each kernel picks the first the running CPU supports).
+bool resolveTarget(const std::string &alias, std::string &halideTarget, std::string &error) {
+  std::vector<std::string> parts = splitTargets(alias), resolved;
+  for (const std::string &p : parts) {
+    std::string one;
+    if (!resolveOneTarget(p, one, error))
+      return false;
+    resolved.push_back(one);
+  }
+  if (resolved.size() > 1) {
+    Target last(resolved.back());
+    for (size_t i = 0; i + 1 < resolved.size(); ++i)
+      if (Target(resolved[i]).arch != last.arch || Target(resolved[i]).bits != last.bits ||
+          Target(resolved[i]).os != last.os) {
+        error = "the variants of a multi-target binary must share arch, bits and os";
+        return false;
+      }
+  }
+  halideTarget.clear();
+  for (size_t i = 0; i < resolved.size(); ++i)
+    halideTarget += (i ? "," : "") + resolved[i];
+  return true;
 }
 
 namespace {
@@ -188,6 +234,42 @@ std::unique_ptr<JitKernel> JitKernel::compile(const KernelSpec &spec, std::strin
   }
 }
 
+namespace {
+/// A kernel compiled once per CPU variant (best first) plus Halide's wrapper
+/// that picks, at the first call, the first variant the CPU supports
+/// (halide_can_use_target_features), linked into one relocatable object so
+/// the rest of code generation sees one object per kernel.
+bool compileVariants(Pipeline &pipeline, const std::vector<Argument> &args,
+                     const std::string &name, const std::vector<std::string> &variants,
+                     const std::string &objectPath, std::string &error) {
+  std::vector<Target> targets;
+  std::vector<std::string> suffixes;
+  for (size_t i = 0; i < variants.size(); ++i) {
+    targets.push_back(Target(variants[i]).with_feature(Target::NoRuntime));
+    suffixes.push_back("v" + std::to_string(i));
+  }
+  namespace fs = std::filesystem;
+  fs::path dir = objectPath + ".variants";
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  fs::create_directories(dir, ec);
+  compile_multitarget(
+      name, {{OutputFileType::object, (dir / "kernel.o").string()}}, targets, suffixes,
+      [&](const std::string &fn, const Target &t) { return pipeline.compile_to_module(args, fn, t); });
+  std::string ld = "ld -r -o '" + objectPath + "'";
+  for (const auto &e : fs::directory_iterator(dir, ec))
+    if (e.path().extension() == ".o")
+      ld += " '" + e.path().string() + "'";
+  int rc = std::system(ld.c_str());
+  fs::remove_all(dir, ec);
+  if (rc != 0) {
+    error = "linking the CPU variants of kernel " + name + " failed: " + ld;
+    return false;
+  }
+  return true;
+}
+} // namespace
+
 bool compileKernel(const KernelSpec &spec, const std::string &target,
                    const std::string &objectPath, const std::string &dumpPrefix,
                    std::string &error) {
@@ -196,6 +278,9 @@ bool compileKernel(const KernelSpec &spec, const std::string &target,
     Func out = emitOutput(spec, in);
     Pipeline pipeline(out);
     std::vector<Argument> args(in.begin(), in.end());
+    std::vector<std::string> variants = splitTargets(target);
+    if (variants.size() > 1)
+      return compileVariants(pipeline, args, spec.name, variants, objectPath, error);
     Target t = Target(target).with_feature(Target::NoRuntime);
     std::map<OutputFileType, std::string> outputs{{OutputFileType::object, objectPath}};
     if (!dumpPrefix.empty()) {
@@ -215,7 +300,10 @@ bool compileKernel(const KernelSpec &spec, const std::string &target,
 bool compileHalideRuntime(const std::string &target, const std::string &objectPath,
                           std::string &error) {
   try {
-    compile_standalone_runtime(objectPath, Target(target));
+    // A multi-variant binary: the runtime of its baseline (last) variant,
+    // which also detects the CPU's features for the kernels' wrappers.
+    std::vector<std::string> variants = splitTargets(target);
+    compile_standalone_runtime(objectPath, Target(variants.back()));
     return true;
   } catch (const Halide::Error &e) {
     error = std::string("Halide failed to compile its runtime: ") + e.what();

@@ -85,6 +85,16 @@ g = json.load(open(work + "/gen.json"))
 assert list(g) == ["generated_ids"] and len(g["generated_ids"]) == 2, g
 print("literal command ok:", g)
 PYEOF
+step "CPU variants: one binary with AVX-512, AVX2 and SSE4.1 kernels; and the baseline alone"
+"$BIN/xfc" build "$WORK/f32" -o "$WORK/f32-variants.exe" --target x86-64-avx512,x86-64-avx2,x86-64
+nm "$WORK/f32-variants.exe" > "$WORK/variants.nm" # each kernel: 3 variants + a wrapper
+grep -q "xfk_linear_[0-9a-f]*-v2$" "$WORK/variants.nm"
+$PY "$HERE/check_gpt2.py" --model "$WORK/f32" --exe "$WORK/f32-variants.exe" --input-ids "$IDS" --max-new-tokens 6
+"$BIN/xfc" build "$WORK/f32" -o "$WORK/f32-sse41.exe" --target x86-64
+$PY "$HERE/check_gpt2.py" --model "$WORK/f32" --exe "$WORK/f32-sse41.exe" --input-ids "$IDS" --max-new-tokens 6
+! "$BIN/xfc" build "$WORK/f32" -o "$WORK/bad.exe" --target x86-64-avx512,nonsense 2> "$WORK/bad-target.txt"
+grep -q "unknown target 'nonsense'" "$WORK/bad-target.txt"
+
 step "--profile: time per kernel, the prompts and decode steps apart, same output"
 ( cd "$WORK" && ./m --input-ids "1,2,3;4,5" --max-new-tokens 5 --profile > gen-profiled.json 2> profile.txt
   cmp gen.json gen-profiled.json
