@@ -123,7 +123,8 @@ struct TempDir {
 /// NAME.h, the C API's header; both staged, then renamed into place.
 static bool writeLibrary(const ModelCompileOptions &options, const std::string &work,
                          const std::string &hostObj, const std::vector<std::string> &objects,
-                         const std::string &runtimeObj, std::string &error) {
+                         const std::string &runtimeObj, const std::string &runtimeArchive,
+                         std::string &error) {
   std::error_code ec;
   fs::path out = fs::absolute(options.output, ec);
   std::string name = out.filename().string();
@@ -131,13 +132,14 @@ static bool writeLibrary(const ModelCompileOptions &options, const std::string &
   // The runtime archive's members, extracted (ar x writes into the cwd).
   fs::path members = fs::path(work) / "runtime-members";
   fs::create_directories(members, ec);
-  auto ar = llvm::sys::findProgramByName("ar");
+  auto ar = llvm::sys::findProgramByName(
+      llvm::StringRef(runtimeArchive).ends_with("-aarch64.a") ? "aarch64-linux-gnu-ar" : "ar");
   if (!ar) {
     error = "--emit=lib needs 'ar' (binutils)";
     return false;
   }
   std::string script = "cd '" + members.string() + "' && '" + *ar + "' x '" +
-                       runtimeLibraryPath() + "'";
+                       runtimeArchive + "'";
   if (!runProgram({"/bin/sh", "-c", script}, work + "/ar-x.log", error))
     return false;
   std::vector<std::string> argv{*ar, "rcs", work + "/lib.a", hostObj};
@@ -187,6 +189,18 @@ bool mlir::xf::compileModelToExecutable(ModuleOp module, const ModelCompileOptio
   std::string halideTarget;
   if (!::xf::codegen::resolveTarget(options.target, halideTarget, error))
     return false;
+  // arm64: the host program is cross-compiled and linked with Debian's
+  // aarch64 toolchain against the cross-compiled runtime.
+  const bool arm64 = llvm::StringRef(halideTarget).starts_with("arm-64");
+  std::string runtimeArchive = runtimeLibraryPath();
+  if (arm64) {
+    runtimeArchive = runtimeLibraryPathAarch64();
+    if (runtimeArchive.empty() || !llvm::sys::findProgramByName("aarch64-linux-gnu-g++")) {
+      error = "--target arm64 needs Debian's g++-aarch64-linux-gnu, and xfc built with it "
+              "(tools/install-deps.sh installs it)";
+      return false;
+    }
+  }
 
   TempDir tmp;
   {
@@ -237,8 +251,8 @@ bool mlir::xf::compileModelToExecutable(ModuleOp module, const ModelCompileOptio
   if (!options.dumpDir.empty() &&
       !writeFile((fs::path(options.dumpDir) / "host.cpp").string(), cpp, error))
     return false;
-  const char *cxxEnv = std::getenv("CXX");
-  std::string cxx = cxxEnv && *cxxEnv ? cxxEnv : "c++";
+  const char *cxxEnv = std::getenv(arm64 ? "XFC_AARCH64_CXX" : "CXX");
+  std::string cxx = cxxEnv && *cxxEnv ? cxxEnv : arm64 ? "aarch64-linux-gnu-g++" : "c++";
   std::vector<std::string> compileArgv{cxx, "-std=c++17", "-O0", "-I" + runtimeIncludeDir(),
                                        "-I" XFC_HALIDE_INCLUDE_DIR};
   if (options.emitLib)
@@ -342,14 +356,14 @@ bool mlir::xf::compileModelToExecutable(ModuleOp module, const ModelCompileOptio
   }
 
   if (options.emitLib)
-    return writeLibrary(options, tmp.path, hostObj, objects, runtimeObj, error);
+    return writeLibrary(options, tmp.path, hostObj, objects, runtimeObj, runtimeArchive, error);
 
   // Link.
   std::string exe = tmp.path + "/model";
   std::vector<std::string> argv{cxx, hostObj};
   argv.insert(argv.end(), objects.begin(), objects.end());
   argv.push_back(runtimeObj);
-  argv.push_back(runtimeLibraryPath());
+  argv.push_back(runtimeArchive);
   for (const char *lib : {"-lpthread", "-ldl", "-o"})
     argv.push_back(lib);
   argv.push_back(exe);

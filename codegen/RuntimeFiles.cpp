@@ -33,6 +33,12 @@ const std::string &mlir::xf::runtimeLibraryPath() {
   return path;
 }
 
+std::string mlir::xf::runtimeLibraryPathAarch64() {
+  std::error_code ec;
+  fs::path p = fs::path(runtimeLibraryPath()).parent_path() / "libxfc_runtime-aarch64.a";
+  return fs::exists(p, ec) ? p.string() : std::string();
+}
+
 const std::string &mlir::xf::runtimeIncludeDir() {
   static const std::string dir = [] {
     std::error_code ec;

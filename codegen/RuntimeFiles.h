@@ -17,6 +17,9 @@ namespace mlir::xf {
 
 /// The runtime archive (libxfc_runtime.a).
 const std::string &runtimeLibraryPath();
+/// The runtime archive cross-compiled for arm64 (libxfc_runtime-aarch64.a,
+/// beside the native one), or "" when xfc was built without the cross compiler.
+std::string runtimeLibraryPathAarch64();
 /// The folder to pass as -I for "codegen/runtime/Runtime.h".
 const std::string &runtimeIncludeDir();
 

@@ -19,6 +19,8 @@ PACKAGES=(
   python3 python3-torch python3-numpy
   # the compile report: the graph drawn by Graphviz, and a browser to test the page in
   graphviz chromium
+  # --target arm64: the cross compiler, and qemu to run the arm64 tests here
+  g++-aarch64-linux-gnu qemu-user file
   # libraries the MLIR/LLVM cmake packages expect to find
   zlib1g-dev libzstd-dev libedit-dev libxml2-dev libcurl4-openssl-dev libffi-dev libncurses-dev
 )

@@ -110,10 +110,11 @@ bool resolveOneTarget(const std::string &alias, std::string &halideTarget, std::
   }
   if (Target::validate_target_string(alias)) {
     Target t(alias);
-    if (t.arch != Target::X86 || t.bits != 64 || t.os != Target::Linux ||
-        t.has_gpu_feature()) {
+    if ((t.arch != Target::X86 && t.arch != Target::ARM) || t.bits != 64 ||
+        t.os != Target::Linux || t.has_gpu_feature()) {
       error = "target '" + alias + "' is not supported yet (supported: host, "
-              "x86-64-avx2, x86-64-avx512, or an x86-64-linux Halide target string)";
+              "x86-64-avx2, x86-64-avx512, x86-64, arm64, or an x86-64-linux or "
+              "arm-64-linux Halide target string)";
       return false;
     }
     halideTarget = t.to_string();
@@ -123,8 +124,12 @@ bool resolveOneTarget(const std::string &alias, std::string &halideTarget, std::
     halideTarget = "x86-64-linux-sse41";
     return true;
   }
+  if (alias == "arm64") {
+    halideTarget = "arm-64-linux";
+    return true;
+  }
   error = "unknown target '" + alias + "' (supported: host, x86-64-avx2, x86-64-avx512, "
-          "x86-64, or an x86-64-linux Halide target string)";
+          "x86-64, arm64, or an x86-64-linux or arm-64-linux Halide target string)";
   return false;
 }
 
