@@ -257,8 +257,7 @@ bool mlir::xf::compileModelToExecutable(ModuleOp module, const ModelCompileOptio
                                        "-I" XFC_HALIDE_INCLUDE_DIR};
   if (options.emitLib)
     compileArgv.push_back("-DXFC_LIBRARY"); // no main; what the C API calls
-  for (const char *a : {"-c"})
-    compileArgv.push_back(a);
+  compileArgv.push_back("-c");
   compileArgv.push_back(cppPath);
   compileArgv.push_back("-o");
   std::string hostKey = cpp; // the source and the flags, not the (temporary) paths
