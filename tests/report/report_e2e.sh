@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Inspection end to end, for every family's example (random-weight GPT-2,
-# LLaMA, Mixtral, BERT and T5 checkpoints): `xfc build --dump-ir DIR
+# LLaMA, Mistral, Mixtral, BERT and T5 checkpoints): `xfc build --dump-ir DIR
 # --report report.html` writes the module after every stage, each kernel's
 # Halide statement (text and HTML) and assembly and the host program, listed
 # in DIR/index.txt, and a report that headless Chromium renders with its
@@ -22,6 +22,7 @@ step() { echo "== $*" >&2; }
 
 $PY "$E2E/make_gpt2.py" --out "$WORK/gpt2" --seed 1
 $PY "$E2E/make_llama.py" --out "$WORK/llama" --model-type llama --kv-heads 2 --seed 1
+$PY "$E2E/make_llama.py" --out "$WORK/mistral" --model-type mistral --kv-heads 2 --sliding-window 4 --seed 1
 $PY "$E2E/make_llama.py" --out "$WORK/mixtral" --model-type mixtral --seed 1
 $PY "$E2E/make_bert.py" --out "$WORK/bert" --prefix --seed 1
 $PY "$E2E/make_t5.py" --out "$WORK/t5" --seed 1
@@ -29,6 +30,7 @@ $PY "$E2E/make_t5.py" --out "$WORK/t5" --seed 1
 # family : stages : graph nodes that must be shown (checkpoint module paths)
 for spec in "gpt2:10:transformer.h.0.attn.c_attn transformer.h.1.mlp.c_fc transformer.ln_f" \
             "llama:10:model.layers.0.self_attn.q_proj model.layers.1.mlp.down_proj model.norm" \
+            "mistral:10:model.layers.0.self_attn.k_proj model.layers.1.mlp.gate_proj" \
             "mixtral:10:model.layers.0.block_sparse_moe model.layers.1.self_attn.o_proj" \
             "bert:10:bert.encoder.layer.0.attention.self.query bert.encoder.layer.1.output.dense" \
             "t5:10:encoder.block.0.layer.0.SelfAttention.q decoder.block.1.layer.1.EncDecAttention.o"; do
