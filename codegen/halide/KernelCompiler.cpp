@@ -284,16 +284,21 @@ bool compileKernel(const KernelSpec &spec, const std::string &target,
     Pipeline pipeline(out);
     std::vector<Argument> args(in.begin(), in.end());
     std::vector<std::string> variants = splitTargets(target);
-    if (variants.size() > 1)
-      return compileVariants(pipeline, args, spec.name, variants, objectPath, error);
-    Target t = Target(target).with_feature(Target::NoRuntime);
-    std::map<OutputFileType, std::string> outputs{{OutputFileType::object, objectPath}};
+    if (variants.size() > 1 &&
+        !compileVariants(pipeline, args, spec.name, variants, objectPath, error))
+      return false;
+    // A multi-variant kernel's dumps are those of its first (best) variant.
+    Target t = Target(variants.front()).with_feature(Target::NoRuntime);
+    std::map<OutputFileType, std::string> outputs;
+    if (variants.size() == 1)
+      outputs[OutputFileType::object] = objectPath;
     if (!dumpPrefix.empty()) {
       outputs[OutputFileType::stmt] = dumpPrefix + ".stmt";
       outputs[OutputFileType::stmt_html] = dumpPrefix + ".stmt.html";
       outputs[OutputFileType::assembly] = dumpPrefix + ".s";
     }
-    pipeline.compile_to(outputs, args, spec.name, t);
+    if (!outputs.empty())
+      pipeline.compile_to(outputs, args, spec.name, t);
     return true;
   } catch (const Halide::Error &e) {
     error = "Halide failed to compile kernel " + spec.name + " (" +

@@ -86,7 +86,9 @@ assert list(g) == ["generated_ids"] and len(g["generated_ids"]) == 2, g
 print("literal command ok:", g)
 PYEOF
 step "CPU variants: one binary with AVX-512, AVX2 and SSE4.1 kernels; and the baseline alone"
-"$BIN/xfc" build "$WORK/f32" -o "$WORK/f32-variants.exe" --target x86-64-avx512,x86-64-avx2,x86-64
+"$BIN/xfc" build "$WORK/f32" -o "$WORK/f32-variants.exe" --target x86-64-avx512,x86-64-avx2,x86-64 \
+  --dump-ir "$WORK/variants-dump"
+ls "$WORK/variants-dump"/kernels/xfk_linear_*.stmt > /dev/null # the first variant's statements
 nm "$WORK/f32-variants.exe" > "$WORK/variants.nm" # each kernel: 3 variants + a wrapper
 grep -q "xfk_linear_[0-9a-f]*-v2$" "$WORK/variants.nm"
 $PY "$HERE/check_gpt2.py" --model "$WORK/f32" --exe "$WORK/f32-variants.exe" --input-ids "$IDS" --max-new-tokens 6
