@@ -15,8 +15,10 @@ PACKAGES=(
   googletest libgtest-dev libbenchmark-dev
   # runtime helpers (header-only)
   nlohmann-json3-dev libcli11-dev
-  # numeric references
-  python3 python3-torch python3-numpy
+  # numeric references; the tokenizer reference (Unicode's \p{L} in python3-regex)
+  python3 python3-torch python3-numpy python3-regex
+  # the corpus tools/train_demo_model.py trains the demo model on
+  fortunes
   # the compile report: the graph drawn by Graphviz, and a browser to test the page in
   graphviz chromium
   # --target arm64: the cross compiler, and qemu to run the arm64 tests here
@@ -25,9 +27,9 @@ PACKAGES=(
   zlib1g-dev libzstd-dev libedit-dev libxml2-dev libcurl4-openssl-dev libffi-dev libncurses-dev
 )
 
-# tools/bench.sh only: an optimised BLAS, so PyTorch runs at its best beside
-# xfc (Debian's torch otherwise calls the reference BLAS). It becomes the
-# system's libblas.so.3.
+# tools/bench.sh and tools/train_demo_model.py only: an optimised BLAS, so
+# PyTorch runs at its best beside xfc (Debian's torch otherwise calls the
+# reference BLAS, 20x slower). It becomes the system's libblas.so.3.
 if [ "${1:-}" = "--bench" ]; then
   PACKAGES+=(libopenblas0-pthread)
 fi

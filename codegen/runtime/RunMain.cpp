@@ -11,16 +11,22 @@
 
 #include "codegen/runtime/Npy.h"
 #include "codegen/runtime/Runtime.h"
+#include "codegen/runtime/Tokenizer.h"
 
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <functional>
 #include <iostream>
+#include <numeric>
 #include <optional>
+#include <random>
 #include <sstream>
 
 namespace xfrt {
@@ -96,6 +102,50 @@ int64_t argmaxRow(const float *row, int64_t n) {
   return best;
 }
 
+/// How the next token is chosen: greedy (temperature 0, the default), or
+/// drawn from softmax(logits / temperature) restricted to the top-k tokens and
+/// then to the smallest set whose probability reaches top-p, as Hugging Face's
+/// generate() does; seeded, so a seed gives the same tokens on every run.
+class Sampler {
+public:
+  Sampler(double temperature, int64_t topK, double topP, uint64_t seed)
+      : temperature(temperature), topK(topK), topP(topP), rng(seed) {}
+
+  int64_t pick(const float *row, int64_t n) {
+    if (temperature <= 0.0)
+      return argmaxRow(row, n);
+    std::vector<int64_t> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    // Largest logits first; ties keep the lower id first.
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int64_t a, int64_t b) { return row[a] > row[b]; });
+    int64_t keep = topK > 0 ? std::min(topK, n) : n;
+    std::vector<double> p(keep);
+    double maxLogit = row[order[0]], sum = 0.0;
+    for (int64_t i = 0; i < keep; ++i)
+      sum += p[i] = std::exp((row[order[i]] - maxLogit) / temperature);
+    if (topP < 1.0) {
+      double cum = 0.0;
+      int64_t k = 0;
+      while (k < keep && cum < topP * sum)
+        cum += p[k++];
+      keep = std::max<int64_t>(k, 1);
+      sum = cum > 0 ? cum : p[0];
+    }
+    double u = (double)(rng() >> 11) * 0x1.0p-53 * sum, cum = 0.0;
+    for (int64_t i = 0; i < keep; ++i)
+      if ((cum += p[i]) > u)
+        return order[i];
+    return order[keep - 1];
+  }
+
+private:
+  double temperature;
+  int64_t topK;
+  double topP;
+  std::mt19937_64 rng;
+};
+
 class Runner {
 public:
   Runner(const ModelDesc &desc, const Entries &entries, Context &ctx)
@@ -130,13 +180,17 @@ public:
     return entries.forward(ctx, t);
   }
 
-  /// Greedy continuation of `ids` whose prompt logits are `logits`.
-  std::vector<int64_t> generate(std::vector<int64_t> ids, const Tensor &logits, int64_t n) {
+  /// The continuation of `ids` whose prompt logits are `logits` (greedy unless
+  /// a sampler is set); `onToken` sees each new token as it is made.
+  std::vector<int64_t> generate(std::vector<int64_t> ids, const Tensor &logits, int64_t n,
+                                const std::function<void(int64_t)> &onToken = {}) {
     std::vector<int64_t> out;
     int64_t v = desc.vocabSize;
-    int64_t next = argmaxRow(logits.f32data() + (logits.dim(1) - 1) * v, v);
+    int64_t next = pick(logits.f32data() + (logits.dim(1) - 1) * v, v);
     while ((int64_t)out.size() < n) {
       out.push_back(next);
+      if (onToken)
+        onToken(next);
       if (isEos(next) || (int64_t)out.size() == n)
         break;
       ids.push_back(next);
@@ -159,7 +213,7 @@ public:
     } else {
       step = prompt(ids); // full recompute
     }
-    return argmaxRow(step.f32data() + (step.dim(1) - 1) * desc.vocabSize, desc.vocabSize);
+    return pick(step.f32data() + (step.dim(1) - 1) * desc.vocabSize, desc.vocabSize);
   }
 
   /// Times `n` decode steps after the prompt `ids` (whose logits are
@@ -181,12 +235,16 @@ public:
   }
 
   std::vector<int64_t> encoderIds;
+  Sampler *sampler = nullptr;
 
 private:
   const ModelDesc &desc;
   const Entries &entries;
   Context &ctx;
 
+  int64_t pick(const float *row, int64_t n) {
+    return sampler ? sampler->pick(row, n) : argmaxRow(row, n);
+  }
   bool isEos(int64_t id) const {
     for (int64_t e : desc.eosTokenIds)
       if (e == id)
@@ -213,8 +271,31 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
   CLI::App app{std::string("xfc-compiled model '") + desc.name + "' (" + desc.kind + ")"};
   std::string inputIds, decoderIds, output, weights;
   std::optional<int64_t> maxNew;
-  app.add_option("--input-ids", inputIds, "token ids: \"1,2,3;4,5\" (';' between sequences)")
-      ->required();
+  std::string promptText, promptFile, tokenizerPath;
+  auto *idsOpt =
+      app.add_option("--input-ids", inputIds, "token ids: \"1,2,3;4,5\" (';' between sequences)");
+  auto *promptOpt = app.add_option("--prompt", promptText,
+                                   "text to continue (encoders: to encode), read with the "
+                                   "tokenizer.json beside the weights; the continuation is "
+                                   "printed as text")
+                        ->excludes(idsOpt);
+  app.add_option("--prompt-file", promptFile, "read the --prompt text from this file")
+      ->excludes(idsOpt)
+      ->excludes(promptOpt);
+  app.add_option("--tokenizer", tokenizerPath,
+                 "tokenizer.json (or its folder) to use instead of the one beside the weights");
+  std::optional<double> temperature, topP;
+  std::optional<int64_t> topK;
+  uint64_t seed = 0;
+  app.add_option("--temperature", temperature, "sample with this temperature (0: greedy, the "
+                                               "default)")
+      ->check(CLI::Range(0.0, 100.0));
+  app.add_option("--top-k", topK, "sample among the k most likely tokens only (0: all)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--top-p", topP, "sample among the most likely tokens whose probabilities "
+                                  "add up to p (nucleus sampling)")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--seed", seed, "seed of the sampler (default 0)");
   app.add_option("--decoder-input-ids", decoderIds, "decoder ids (encoder-decoder models only)");
   app.add_option("--max-new-tokens", maxNew, "greedy continuation of this many tokens")
       ->check(CLI::NonNegativeNumber);
@@ -245,9 +326,16 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
   }
 
   bool seq2seq = std::string(desc.kind) == "encoder-decoder";
+  bool textIn = app.count("--prompt") || app.count("--prompt-file");
   std::vector<std::vector<int64_t>> batch, decoderBatch;
+  std::unique_ptr<Tokenizer> tokenizer;
   try {
-    batch = parseIdBatch(inputIds, "--input-ids");
+    if (!textIn && !app.count("--input-ids"))
+      throw UsageError("give the input as --input-ids, --prompt or --prompt-file");
+    if ((topK || topP) && !temperature)
+      throw UsageError("--top-k and --top-p shape sampling: give a --temperature above 0 too");
+    if (!textIn)
+      batch = parseIdBatch(inputIds, "--input-ids");
     if (app.count("--decoder-input-ids")) {
       if (!seq2seq)
         throw UsageError("--decoder-input-ids is only for encoder-decoder models; this model is "
@@ -262,6 +350,30 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
   } catch (const UsageError &e) {
     std::cerr << argv[0] << ": error: " << e.what() << "\n";
     return kExitUsage;
+  }
+  if (textIn) {
+    if (app.count("--prompt-file")) {
+      std::ifstream in(promptFile, std::ios::binary);
+      if (!in)
+        throw Error("cannot read --prompt-file " + promptFile);
+      std::stringstream buf;
+      buf << in.rdbuf();
+      promptText = buf.str();
+    }
+    std::string from = !tokenizerPath.empty() ? tokenizerPath
+                       : !weights.empty()     ? weights
+                                              : std::string(desc.checkpoint);
+    tokenizer = Tokenizer::load(from, desc.vocabSize);
+    std::vector<int64_t> ids = tokenizer->encode(promptText);
+    if (ids.empty())
+      throw Error("the prompt is empty: it has no tokens (" + tokenizer->describe() + ")");
+    batch.push_back(ids);
+    if (seq2seq)
+      decoderBatch.assign(1, {desc.decoderStartTokenId});
+    if (!maxNew && std::string(desc.kind) != "encoder")
+      maxNew = std::min<int64_t>(64, desc.maxSeq - (seq2seq ? 1 : (int64_t)ids.size()));
+    if (maxNew && *maxNew < 0)
+      *maxNew = 0;
   }
 
   try {
@@ -312,6 +424,22 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
   MemoryCounters::resetPeak();
   auto loaded = std::chrono::steady_clock::now();
   Runner runner(desc, entries, ctx);
+  std::optional<Sampler> sampler;
+  if (temperature && *temperature > 0.0) {
+    sampler.emplace(*temperature, topK.value_or(0), topP.value_or(1.0), seed);
+    runner.sampler = &*sampler;
+  }
+  // --prompt: the continuation goes to stdout as text, token by token.
+  std::optional<TextStream> stream;
+  std::function<void(int64_t)> onToken;
+  if (tokenizer && maxNew) {
+    stream.emplace(*tokenizer);
+    onToken = [&](int64_t id) {
+      std::string piece = stream->push(id);
+      std::fwrite(piece.data(), 1, piece.size(), stdout);
+      std::fflush(stdout);
+    };
+  }
 
   // Rows of the output: the prompt (decoder ids for encoder-decoder models).
   std::vector<std::vector<int64_t>> &rows = seq2seq ? decoderBatch : batch;
@@ -350,7 +478,7 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
       throw Error("internal: the model returned an output of an unexpected shape");
     std::memcpy(&logitsOut[s * longest * v], logits.f32data(), rows[s].size() * v * sizeof(float));
     if (maxNew)
-      generated.push_back(runner.generate(rows[s], logits, n));
+      generated.push_back(runner.generate(rows[s], logits, n, onToken));
   }
 
   KernelProfile::enable(false);
@@ -444,7 +572,11 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
     if (!writeNpyF32(output, {(int64_t)batch.size(), (int64_t)longest, v}, logitsOut.data(), err))
       throw Error(err);
   }
-  if (maxNew) {
+  if (stream) {
+    std::string rest = stream->finish() + "\n";
+    std::fwrite(rest.data(), 1, rest.size(), stdout);
+    std::fflush(stdout);
+  } else if (maxNew) {
     std::string json = "{\"generated_ids\": [";
     for (size_t s = 0; s < generated.size(); ++s) {
       json += s ? ", [" : "[";

@@ -1,0 +1,458 @@
+//===- Tokenizer.cpp - byte-level BPE and byte tokenizers -------*- C++ -*-===//
+//
+// Byte-level BPE as GPT-2 and Hugging Face's `tokenizers` define it:
+//   1. added tokens (e.g. <|endoftext|>) are cut out of the text first;
+//   2. the rest is pre-tokenized by GPT-2's pattern
+//        's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+//   3. each piece's bytes become printable characters (bytes_to_unicode);
+//   4. the adjacent pair with the lowest merge rank is merged until none is left;
+//   5. each resulting symbol is looked up in the vocabulary.
+// Decoding maps the characters back to bytes.
+//
+// \p{L} and \p{N} are exact for ASCII and Latin-1; above U+00FF a code point is
+// a letter unless it is a space, in a punctuation or symbol block (general
+// punctuation, currency, arrows and math, CJK punctuation, emoji) or a decimal
+// digit of a common script. docs/text.md says so.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/runtime/Tokenizer.h"
+#include "codegen/runtime/Runtime.h"
+
+#include <nlohmann/json.hpp>
+
+#include <climits>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+#include <unordered_map>
+
+namespace xfrt {
+
+namespace {
+
+// ---- UTF-8 ------------------------------------------------------------------
+
+/// The code points of `s`; an invalid byte stands for itself as U+FFFD's
+/// stand-in (its value + 0x110000) so that every byte is kept.
+std::vector<uint32_t> codepoints(const std::string &s, std::vector<size_t> *starts = nullptr) {
+  std::vector<uint32_t> out;
+  size_t i = 0, n = s.size();
+  while (i < n) {
+    unsigned char c = (unsigned char)s[i];
+    int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool ok = len > 0 && i + len <= n;
+    uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
+    for (int k = 1; ok && k < len; ++k) {
+      unsigned char d = (unsigned char)s[i + k];
+      ok = (d >> 6) == 2;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    if (starts)
+      starts->push_back(i);
+    if (!ok) {
+      out.push_back(0x110000 + c);
+      i += 1;
+    } else {
+      out.push_back(cp);
+      i += len;
+    }
+  }
+  if (starts)
+    starts->push_back(n);
+  return out;
+}
+
+void appendUtf8(std::string &out, uint32_t cp) {
+  if (cp < 0x80) {
+    out += (char)cp;
+  } else if (cp < 0x800) {
+    out += (char)(0xc0 | (cp >> 6));
+    out += (char)(0x80 | (cp & 0x3f));
+  } else if (cp < 0x10000) {
+    out += (char)(0xe0 | (cp >> 12));
+    out += (char)(0x80 | ((cp >> 6) & 0x3f));
+    out += (char)(0x80 | (cp & 0x3f));
+  } else {
+    out += (char)(0xf0 | (cp >> 18));
+    out += (char)(0x80 | ((cp >> 12) & 0x3f));
+    out += (char)(0x80 | ((cp >> 6) & 0x3f));
+    out += (char)(0x80 | (cp & 0x3f));
+  }
+}
+
+/// Bytes at the end of `s` that begin a UTF-8 sequence not yet complete.
+size_t incompleteTail(const std::string &s) {
+  size_t n = s.size();
+  for (size_t back = 1; back <= 3 && back <= n; ++back) {
+    unsigned char c = (unsigned char)s[n - back];
+    if ((c >> 6) == 2)
+      continue; // a continuation byte: look further back
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+    return len > back ? back : 0;
+  }
+  return 0;
+}
+
+// ---- character classes of GPT-2's pattern ----------------------------------
+
+bool isSpace(uint32_t c) {
+  return c == ' ' || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f) || c == 0x85 ||
+         c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 ||
+         c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
+bool isNumber(uint32_t c) {
+  if (c < 0x100)
+    return (c >= '0' && c <= '9') || c == 0xb2 || c == 0xb3 || c == 0xb9 ||
+           (c >= 0xbc && c <= 0xbe);
+  static const uint32_t digitBlocks[] = {0x0660, 0x06f0, 0x07c0, 0x0966, 0x09e6, 0x0a66,
+                                         0x0ae6, 0x0b66, 0x0be6, 0x0c66, 0x0ce6, 0x0d66,
+                                         0x0e50, 0x0ed0, 0x0f20, 0x1040, 0xff10};
+  for (uint32_t b : digitBlocks)
+    if (c >= b && c < b + 10)
+      return true;
+  return (c >= 0x2150 && c <= 0x2189) || (c >= 0x2460 && c <= 0x249b); // number forms
+}
+
+bool isLetter(uint32_t c) {
+  if (c < 0x80)
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  if (c < 0x100)
+    return c == 0xaa || c == 0xb5 || c == 0xba || (c >= 0xc0 && c != 0xd7 && c != 0xf7);
+  if (c >= 0x110000 || isSpace(c) || isNumber(c))
+    return false;
+  bool symbol = (c >= 0x2000 && c <= 0x206f) || (c >= 0x20a0 && c <= 0x20cf) ||
+                (c >= 0x2190 && c <= 0x2bff) || (c >= 0x3000 && c <= 0x303f) ||
+                (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff01 && c <= 0xff0f) ||
+                (c >= 0xff1a && c <= 0xff20) || (c >= 0x1f000 && c <= 0x1faff) ||
+                (c >= 0xd800 && c <= 0xdfff);
+  return !symbol;
+}
+
+/// GPT-2's pre-tokenizer: the [begin, end) code-point ranges of the pieces.
+std::vector<std::pair<size_t, size_t>> gpt2Pieces(const std::vector<uint32_t> &cp) {
+  std::vector<std::pair<size_t, size_t>> out;
+  size_t n = cp.size(), i = 0;
+  auto other = [&](size_t k) { return !isSpace(cp[k]) && !isLetter(cp[k]) && !isNumber(cp[k]); };
+  auto run = [&](size_t k, auto pred) {
+    while (k < n && pred(k))
+      ++k;
+    return k;
+  };
+  while (i < n) {
+    // 's 't 're 've 'm 'll 'd
+    if (cp[i] == '\'' && i + 1 < n) {
+      uint32_t a = cp[i + 1], b = i + 2 < n ? cp[i + 2] : 0;
+      size_t len = (a == 's' || a == 't' || a == 'm' || a == 'd')                  ? 2
+                   : ((a == 'r' || a == 'v') && b == 'e') || (a == 'l' && b == 'l') ? 3
+                                                                                    : 0;
+      if (len) {
+        out.push_back({i, i + len});
+        i += len;
+        continue;
+      }
+    }
+    size_t j = cp[i] == ' ' && i + 1 < n && !isSpace(cp[i + 1]) ? i + 1 : i;
+    if (!isSpace(cp[j])) {
+      size_t e = isLetter(cp[j])   ? run(j, [&](size_t k) { return isLetter(cp[k]); })
+                 : isNumber(cp[j]) ? run(j, [&](size_t k) { return isNumber(cp[k]); })
+                                   : run(j, other);
+      out.push_back({i, e});
+      i = e;
+      continue;
+    }
+    // \s+(?!\S) then \s+
+    size_t e = run(i, [&](size_t k) { return isSpace(cp[k]); });
+    if (e < n && e - i > 1)
+      --e; // leave the last space to the word after it
+    out.push_back({i, e});
+    i = e;
+  }
+  return out;
+}
+
+// ---- the tokenizers ---------------------------------------------------------
+
+class ByteTokenizer : public Tokenizer {
+public:
+  explicit ByteTokenizer(int64_t vocab) : vocab(vocab) {}
+  std::vector<int64_t> encode(const std::string &text) const override {
+    std::vector<int64_t> ids;
+    for (unsigned char c : text)
+      ids.push_back(c);
+    return ids;
+  }
+  std::string decode(const std::vector<int64_t> &ids) const override {
+    std::string s;
+    for (int64_t id : ids)
+      if (id >= 0 && id < 256)
+        s += (char)id;
+    return s;
+  }
+  std::string describe() const override {
+    return "bytes (no tokenizer.json; ids 0..255 are bytes, " + std::to_string(vocab - 256) +
+           " special ids above)";
+  }
+
+private:
+  int64_t vocab;
+};
+
+struct AddedToken {
+  std::string content;
+  int64_t id;
+  bool special;
+};
+
+class ByteLevelBpe : public Tokenizer {
+public:
+  ByteLevelBpe(const nlohmann::json &j, const std::string &file, int64_t vocabSize)
+      : file(file) {
+    // bytes_to_unicode: printable bytes stand for themselves, the others for
+    // U+0100 upwards in byte order.
+    int next = 0;
+    for (int b = 0; b < 256; ++b) {
+      bool printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174);
+      uint32_t cp = printable ? (uint32_t)b : 256 + next++;
+      byteChar[b].clear();
+      appendUtf8(byteChar[b], cp);
+      charByte[cp] = (unsigned char)b;
+    }
+    const auto &model = j.at("model");
+    for (auto it = model.at("vocab").begin(); it != model.at("vocab").end(); ++it) {
+      int64_t id = it.value().get<int64_t>();
+      check(id >= 0 && id < vocabSize, "vocabulary id " + std::to_string(id) + " of '" +
+                                           it.key() + "' is outside the model's " +
+                                           std::to_string(vocabSize) + " tokens");
+      vocab[it.key()] = id;
+      setToken(id, it.key());
+    }
+    int rank = 0;
+    for (const auto &m : model.at("merges")) {
+      std::string a, b;
+      if (m.is_string()) {
+        std::string s = m.get<std::string>();
+        size_t sp = s.find(' ');
+        check(sp != std::string::npos, "merge '" + s + "' is not two symbols");
+        a = s.substr(0, sp), b = s.substr(sp + 1);
+      } else {
+        check(m.is_array() && m.size() == 2, "a merge is not a pair of symbols");
+        a = m[0].get<std::string>(), b = m[1].get<std::string>();
+      }
+      ranks.emplace(a + ' ' + b, rank++);
+    }
+    if (model.contains("unk_token") && model["unk_token"].is_string()) {
+      auto it = vocab.find(model["unk_token"].get<std::string>());
+      if (it != vocab.end())
+        unk = it->second;
+    }
+    if (j.contains("added_tokens") && j["added_tokens"].is_array())
+      for (const auto &t : j["added_tokens"]) {
+        AddedToken a{t.at("content").get<std::string>(), t.at("id").get<int64_t>(),
+                     t.value("special", false)};
+        check(a.id >= 0 && a.id < vocabSize && !a.content.empty(),
+              "added token '" + a.content + "' has an id outside the model's vocabulary");
+        added.push_back(a);
+        setToken(a.id, a.content);
+        if (a.special) {
+          if ((int64_t)special.size() <= a.id)
+            special.resize(a.id + 1, false);
+          special[a.id] = true;
+        }
+      }
+    addPrefixSpace = j.contains("pre_tokenizer") && j["pre_tokenizer"].is_object() &&
+                     j["pre_tokenizer"].value("add_prefix_space", false);
+  }
+
+  std::vector<int64_t> encode(const std::string &text) const override {
+    std::vector<int64_t> ids;
+    size_t pos = 0;
+    while (pos <= text.size()) {
+      // The next added token (the longest at the earliest position).
+      size_t at = std::string::npos;
+      const AddedToken *hit = nullptr;
+      for (const AddedToken &a : added) {
+        size_t f = text.find(a.content, pos);
+        if (f != std::string::npos &&
+            (f < at || (f == at && a.content.size() > hit->content.size())))
+          at = f, hit = &a;
+      }
+      std::string chunk = text.substr(pos, hit ? at - pos : std::string::npos);
+      encodeChunk(chunk, ids);
+      if (!hit)
+        break;
+      ids.push_back(hit->id);
+      pos = at + hit->content.size();
+    }
+    return ids;
+  }
+
+  std::string decode(const std::vector<int64_t> &ids) const override {
+    std::string out;
+    for (int64_t id : ids) {
+      if (id < 0 || id >= (int64_t)tokens.size() || (id < (int64_t)special.size() && special[id]))
+        continue;
+      bool isAdded = false;
+      for (const AddedToken &a : added)
+        if (a.id == id)
+          isAdded = true;
+      if (isAdded) {
+        out += tokens[id];
+        continue;
+      }
+      for (uint32_t cp : codepoints(tokens[id])) {
+        auto it = charByte.find(cp);
+        if (it != charByte.end())
+          out += (char)it->second;
+      }
+    }
+    return out;
+  }
+
+  std::string describe() const override {
+    return "byte-level BPE (" + file + ", " + std::to_string(vocab.size()) + " tokens, " +
+           std::to_string(ranks.size()) + " merges)";
+  }
+
+private:
+  std::string file;
+  std::string byteChar[256];
+  std::unordered_map<uint32_t, unsigned char> charByte;
+  std::unordered_map<std::string, int64_t> vocab;
+  std::unordered_map<std::string, int> ranks;
+  std::vector<std::string> tokens; // id -> symbol
+  std::vector<bool> special;
+  std::vector<AddedToken> added;
+  int64_t unk = -1;
+  bool addPrefixSpace = false;
+
+  void check(bool ok, const std::string &what) const {
+    if (!ok)
+      throw Error(file + ": " + what);
+  }
+  void setToken(int64_t id, const std::string &s) {
+    if ((int64_t)tokens.size() <= id)
+      tokens.resize(id + 1);
+    tokens[id] = s;
+  }
+
+  void encodeChunk(const std::string &chunkIn, std::vector<int64_t> &ids) const {
+    if (chunkIn.empty())
+      return;
+    std::string chunk = addPrefixSpace && chunkIn[0] != ' ' ? " " + chunkIn : chunkIn;
+    std::vector<size_t> starts;
+    std::vector<uint32_t> cp = codepoints(chunk, &starts);
+    for (auto [b, e] : gpt2Pieces(cp)) {
+      std::vector<std::string> symbols;
+      for (size_t k = starts[b]; k < starts[e]; ++k)
+        symbols.push_back(byteChar[(unsigned char)chunk[k]]);
+      merge(symbols);
+      for (const std::string &s : symbols) {
+        auto it = vocab.find(s);
+        if (it != vocab.end())
+          ids.push_back(it->second);
+        else if (unk >= 0)
+          ids.push_back(unk);
+        else
+          throw Error(file + ": the text has a symbol the vocabulary lacks and there is no "
+                             "unk_token");
+      }
+    }
+  }
+
+  void merge(std::vector<std::string> &symbols) const {
+    while (symbols.size() > 1) {
+      int best = INT_MAX;
+      size_t at = 0;
+      for (size_t k = 0; k + 1 < symbols.size(); ++k) {
+        auto it = ranks.find(symbols[k] + ' ' + symbols[k + 1]);
+        if (it != ranks.end() && it->second < best)
+          best = it->second, at = k;
+      }
+      if (best == INT_MAX)
+        return;
+      // Merge every occurrence of the best pair, left to right.
+      std::string a = symbols[at], b = symbols[at + 1];
+      std::vector<std::string> next;
+      for (size_t k = 0; k < symbols.size(); ++k) {
+        if (k + 1 < symbols.size() && symbols[k] == a && symbols[k + 1] == b) {
+          next.push_back(a + b);
+          ++k;
+        } else {
+          next.push_back(symbols[k]);
+        }
+      }
+      symbols.swap(next);
+    }
+  }
+};
+
+bool isDirectory(const std::string &p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+bool isFile(const std::string &p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+} // namespace
+
+std::unique_ptr<Tokenizer> Tokenizer::load(const std::string &path, int64_t vocabSize) {
+  std::string file;
+  if (isDirectory(path)) {
+    file = path + "/tokenizer.json";
+  } else if (path.size() >= 5 && path.substr(path.size() - 5) == ".json" &&
+             path.find("index.json") == std::string::npos) {
+    file = path;
+  } else {
+    size_t slash = path.rfind('/');
+    file = (slash == std::string::npos ? std::string(".") : path.substr(0, slash)) +
+           "/tokenizer.json";
+  }
+  if (!isFile(file)) {
+    if (file != path && vocabSize >= 256)
+      return std::make_unique<ByteTokenizer>(vocabSize);
+    throw Error("no tokenizer: " + file + " does not exist, and a vocabulary of " +
+                std::to_string(vocabSize) + " tokens cannot be read as bytes (--tokenizer "
+                "names a tokenizer.json)");
+  }
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(buf.str());
+    std::string type = j.at("model").value("type", "");
+    if (type != "BPE")
+      throw Error(file + ": a " + (type.empty() ? std::string("untyped") : type) +
+                  " tokenizer; --prompt reads byte-level BPE tokenizers only");
+    const auto &pre = j.contains("pre_tokenizer") ? j["pre_tokenizer"] : nlohmann::json();
+    if (!pre.is_object() || pre.value("type", "") != "ByteLevel")
+      throw Error(file + ": a BPE tokenizer without the ByteLevel pre-tokenizer (SentencePiece "
+                         "style); --prompt reads byte-level BPE tokenizers only");
+    return std::make_unique<ByteLevelBpe>(j, file, vocabSize);
+  } catch (const nlohmann::json::exception &e) {
+    throw Error(file + ": not a tokenizer.json: " + e.what());
+  }
+}
+
+std::string TextStream::push(int64_t id) {
+  ids.push_back(id);
+  text = tok.decode(ids);
+  size_t ready = text.size() - incompleteTail(text);
+  if (ready <= emitted)
+    return "";
+  std::string out = text.substr(emitted, ready - emitted);
+  emitted = ready;
+  return out;
+}
+
+std::string TextStream::finish() {
+  std::string out = emitted < text.size() ? text.substr(emitted) : "";
+  emitted = text.size();
+  return out;
+}
+
+} // namespace xfrt

@@ -1,0 +1,37 @@
+#!/usr/bin/python3
+"""Writes a byte-level BPE tokenizer.json trained (tests/text/bpe_reference.py) on a fixed text.
+
+  make_tokenizer.py --out DIR/tokenizer.json [--merges 300]   prints the vocabulary size
+"""
+
+import argparse
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bpe_reference  # noqa: E402
+
+TEXT = """
+A compiler for Transformer models takes a model described in its own dialect, optimises it
+with graph passes, and compiles it into a standalone executable. The executable reads the
+weights, runs the prompt, and writes what it generated. It's the tool we'd reach for first:
+they're fast, we've measured them, and you'll see the numbers in the tables. Numbers like 12,
+128, 2048 and 3.5 appear here too; so do naïve cafés, Ünïcödé and déjà vu.
+Hello world! Hello again, world. The world is quick and the fox is brown.
+""" * 3
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--merges", type=int, default=300)
+    a = ap.parse_args()
+    j = bpe_reference.train(TEXT, a.merges, added=["<|endoftext|>"])
+    with open(a.out, "w", encoding="utf-8") as f:
+        json.dump(j, f, ensure_ascii=False, indent=1)
+    print(len(j["model"]["vocab"]))
+
+
+if __name__ == "__main__":
+    main()

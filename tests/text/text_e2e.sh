@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Text in, text out: the byte-level BPE tokenizer against an independent Python
+# reference (tests/text/bpe_reference.py, with Unicode's \p{L}/\p{N} from
+# python3-regex); --prompt on a random GPT-2 with a tokenizer.json this script
+# writes, against the PyTorch reference's greedy tokens decoded by the
+# reference tokenizer; --prompt-file; a byte-level model without a
+# tokenizer.json; sampling (seeded, top-k 1 = greedy); bad text input; and the
+# trained demo model (examples/fortune-gpt2) against the PyTorch reference.
+# Usage: text_e2e.sh BIN_DIR WORK_DIR
+set -euo pipefail
+BIN=$(cd "$1" && pwd)
+WORK=$2
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+PY=/usr/bin/python3
+export PYTHONDONTWRITEBYTECODE=1
+rm -rf "$WORK"
+mkdir -p "$WORK"
+
+step() { echo "== $*" >&2; }
+expect_fail() { # CODE PATTERN CMD...: CMD exits CODE and says PATTERN on stderr, nothing on stdout
+  local code=$1 pattern=$2
+  shift 2
+  set +e
+  "$@" > "$WORK/out.txt" 2> "$WORK/err.txt"
+  local rc=$?
+  set -e
+  cat "$WORK/err.txt" >&2
+  [ "$rc" -eq "$code" ] || { echo "expected exit $code, got $rc: $*" >&2; exit 1; }
+  grep -q -- "$pattern" "$WORK/err.txt" || { echo "expected '$pattern' on stderr" >&2; exit 1; }
+  [ "$(wc -l < "$WORK/err.txt")" -eq 1 ] || { echo "expected one line on stderr" >&2; exit 1; }
+  [ ! -s "$WORK/out.txt" ] || { echo "expected nothing on stdout" >&2; exit 1; }
+}
+
+step "a byte-level BPE tokenizer.json, trained by the reference"
+mkdir -p "$WORK/gpt2"
+V=$($PY "$HERE/make_tokenizer.py" --out "$WORK/gpt2/tokenizer.json")
+cp "$WORK/gpt2/tokenizer.json" "$WORK/tokenizer.orig.json"
+step "xfc-tokenize encodes and decodes like the reference ($V tokens)"
+$PY "$HERE/check_text.py" tokenizer --tokenize "$BIN/xfc-tokenize" --json "$WORK/gpt2/tokenizer.json"
+
+step "a random GPT-2 over that vocabulary: --prompt against PyTorch"
+$PY "$ROOT/tests/e2e/make_gpt2.py" --out "$WORK/gpt2" --vocab "$V" --layers 2 --embd 64 --heads 4 \
+  --positions 64 --eos none --seed 11
+"$BIN/xfc" build "$WORK/gpt2" -o "$WORK/gpt2.exe"
+$PY "$HERE/check_text.py" prompt --exe "$WORK/gpt2.exe" --model "$WORK/gpt2" \
+  --prompt "Hello world, it's naïve" --max-new-tokens 12
+$PY "$HERE/check_text.py" prompt --exe "$WORK/gpt2.exe" --model "$WORK/gpt2" \
+  --prompt "<|endoftext|>The fox" --max-new-tokens 5
+cmp "$WORK/gpt2/tokenizer.json" "$WORK/tokenizer.orig.json" # inputs are never modified
+
+step "--prompt-file equals --prompt; --tokenizer names the file"
+printf 'Hello world, it'"'"'s naïve' > "$WORK/prompt.txt"
+A=$("$WORK/gpt2.exe" --prompt "Hello world, it's naïve" --max-new-tokens 12)
+B=$("$WORK/gpt2.exe" --prompt-file "$WORK/prompt.txt" --max-new-tokens 12)
+C=$("$WORK/gpt2.exe" --prompt "Hello world, it's naïve" --max-new-tokens 12 \
+  --tokenizer "$WORK/tokenizer.orig.json")
+[ "$A" = "$B" ] && [ "$A" = "$C" ] || { echo "--prompt-file / --tokenizer differ: '$A' '$B' '$C'" >&2; exit 1; }
+
+step "sampling: seeded, top-k 1 is greedy, seeds differ"
+S1=$("$WORK/gpt2.exe" --prompt "The fox" --max-new-tokens 24 --temperature 1.5 --seed 7)
+S2=$("$WORK/gpt2.exe" --prompt "The fox" --max-new-tokens 24 --temperature 1.5 --seed 7)
+S3=$("$WORK/gpt2.exe" --prompt "The fox" --max-new-tokens 24 --temperature 1.5 --seed 8)
+G=$("$WORK/gpt2.exe" --prompt "The fox" --max-new-tokens 24)
+K1=$("$WORK/gpt2.exe" --prompt "The fox" --max-new-tokens 24 --temperature 1.5 --top-k 1 --seed 3)
+P0=$("$WORK/gpt2.exe" --prompt "The fox" --max-new-tokens 24 --temperature 1.5 --top-p 0.0001 --seed 3)
+echo "seed 7: '$S1'  seed 8: '$S3'  greedy: '$G'" >&2
+[ "$S1" = "$S2" ] || { echo "the same seed sampled different text" >&2; exit 1; }
+[ "$S1" != "$S3" ] || { echo "two seeds sampled the same 24 tokens" >&2; exit 1; }
+[ "$S1" != "$G" ] || { echo "sampling at temperature 1.5 gave the greedy text" >&2; exit 1; }
+[ "$K1" = "$G" ] || { echo "--top-k 1 is not greedy: '$K1' vs '$G'" >&2; exit 1; }
+[ "$P0" = "$G" ] || { echo "--top-p 0.0001 is not greedy: '$P0' vs '$G'" >&2; exit 1; }
+# --input-ids samples the same way (JSON out)
+J=$("$WORK/gpt2.exe" --input-ids 1,2,3 --max-new-tokens 8 --temperature 1.5 --seed 7)
+echo "$J" | $PY -c 'import json,sys; d=json.load(sys.stdin); assert len(d["generated_ids"][0]) == 8, d'
+
+step "bad text input: one line, the right exit code"
+expect_fail 2 "excludes" "$WORK/gpt2.exe" --prompt "a" --input-ids 1,2
+expect_fail 2 "give the input" "$WORK/gpt2.exe" --max-new-tokens 3
+expect_fail 2 "temperature" "$WORK/gpt2.exe" --prompt "a" --top-k 5
+expect_fail 1 "the prompt is empty" "$WORK/gpt2.exe" --prompt ""
+expect_fail 1 "cannot read --prompt-file" "$WORK/gpt2.exe" --prompt-file "$WORK/missing.txt"
+expect_fail 1 "longer than the compiled maximum" "$WORK/gpt2.exe" --prompt "$(printf 'x%.0s' $(seq 80))"
+echo '{"model": {"type": "WordPiece", "vocab": {}}}' > "$WORK/wordpiece.json"
+expect_fail 1 "a WordPiece tokenizer" "$WORK/gpt2.exe" --prompt "a" --tokenizer "$WORK/wordpiece.json"
+head -c 300 "$WORK/tokenizer.orig.json" > "$WORK/truncated.json"
+expect_fail 1 "not a tokenizer.json" "$WORK/gpt2.exe" --prompt "a" --tokenizer "$WORK/truncated.json"
+mkdir -p "$WORK/small"
+$PY "$ROOT/tests/e2e/make_gpt2.py" --out "$WORK/small" --vocab 100 --layers 1 --embd 32 --heads 2 \
+  --positions 32 --eos none --seed 12
+"$BIN/xfc" build "$WORK/small" -o "$WORK/small.exe"
+expect_fail 1 "no tokenizer" "$WORK/small.exe" --prompt "abc"
+
+step "a byte-level model without tokenizer.json: --prompt is its bytes"
+mkdir -p "$WORK/bytes"
+$PY "$ROOT/tests/e2e/make_gpt2.py" --out "$WORK/bytes" --vocab 257 --layers 1 --embd 32 --heads 2 \
+  --positions 64 --eos none --seed 13
+"$BIN/xfc" build "$WORK/bytes" -o "$WORK/bytes.exe"
+T=$("$WORK/bytes.exe" --prompt "abc" --max-new-tokens 10 | od -An -v -tu1 | tr -s ' \n' ' ')
+I=$("$WORK/bytes.exe" --input-ids 97,98,99 --max-new-tokens 10 |
+  $PY -c 'import json,sys; ids=json.load(sys.stdin)["generated_ids"][0]; print(" ".join(str(i) for i in ids if i < 256) + " 10")')
+echo "printed bytes:${T} / generated ids: ${I}" >&2
+[ "$(echo $T)" = "$(echo $I)" ] || { echo "--prompt on a byte-level model differs from --input-ids" >&2; exit 1; }
+
+DEMO="$ROOT/examples/fortune-gpt2"
+step "the demo model ($DEMO): greedy text against PyTorch"
+"$BIN/xfc" build "$DEMO" -o "$WORK/fortune.exe"
+ROOT_E2E="$ROOT/tests/e2e" $PY - "$DEMO" "$WORK/fortune.exe" <<'PYEOF'
+import os, subprocess, sys
+sys.path.insert(0, os.environ["ROOT_E2E"])
+import gpt2_reference
+model, exe = sys.argv[1], sys.argv[2]
+m = gpt2_reference.load(model)
+prompt = "The meaning of life is"
+new = gpt2_reference.greedy(m, list(prompt.encode()), 48, [256])
+want = bytes(i for i in new if i < 256) + b"\n"
+got = subprocess.run([exe, "--prompt", prompt, "--max-new-tokens", "48"], check=True,
+                     capture_output=True).stdout
+print(f"demo: {prompt!r} -> {got!r}", file=sys.stderr)
+if got != want:
+    sys.exit(f"the demo printed {got!r}; PyTorch's greedy bytes are {want!r}")
+PYEOF
+echo "text-e2e: all checks passed" >&2
