@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's first command: installs what is missing, builds xfc, compiles
-# the bundled example model (examples/gpt2-demo, a 2-layer GPT-2 with random
-# weights) into a standalone executable, runs it, and says what it generated
-# and where the IR dumps went.
+# the bundled demo model (examples/fortune-gpt2, a 4-layer byte-level GPT-2
+# trained on Debian's fortunes by tools/train_demo_model.py) into a
+# standalone executable, and lets it write: a few prompts continued as text,
+# greedy and sampled, then the same model driven by token ids.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${XFC_BUILD_DIR:-$ROOT/build}
@@ -10,12 +11,22 @@ BUILD=${XFC_BUILD_DIR:-$ROOT/build}
 "$ROOT/tools/build.sh"
 
 OUT=$BUILD/demo
+EXE=$OUT/fortune-gpt2
 mkdir -p "$OUT"
-echo "== xfc build examples/gpt2-demo" >&2
-time "$BUILD/bin/xfc" build "$ROOT/examples/gpt2-demo" -o "$OUT/gpt2-demo" --dump-ir "$OUT/ir"
-echo "== $OUT/gpt2-demo --input-ids \"1,2,3;4,5\" --max-new-tokens 8 --output $OUT/logits.npy" >&2
-GEN=$("$OUT/gpt2-demo" --input-ids "1,2,3;4,5" --max-new-tokens 8 --output "$OUT/logits.npy")
+echo "== xfc build examples/fortune-gpt2 -o $EXE --dump-ir $OUT/ir" >&2
+time "$BUILD/bin/xfc" build "$ROOT/examples/fortune-gpt2" -o "$EXE" --dump-ir "$OUT/ir"
+
+for prompt in "The meaning of life is" "A computer is" "Q: What is the secret of"; do
+  echo "== $EXE --prompt \"$prompt\" --max-new-tokens 120" >&2
+  printf '%s' "$prompt"
+  "$EXE" --prompt "$prompt" --max-new-tokens 120
+done
+echo "== $EXE --prompt \"Never\" --temperature 0.8 --top-k 40 --seed 1 (sampled)" >&2
+printf 'Never'
+"$EXE" --prompt "Never" --max-new-tokens 160 --temperature 0.8 --top-k 40 --seed 1
+echo "== $EXE --input-ids \"72,101;87\" --max-new-tokens 8 --output $OUT/logits.npy" >&2
+GEN=$("$EXE" --input-ids "72,101;87" --max-new-tokens 8 --output "$OUT/logits.npy")
 echo "generated (new token ids per prompt): $GEN"
 echo "logits of the prompts:                $OUT/logits.npy"
 echo "IR after every stage:                 $OUT/ir (see $OUT/ir/index.txt)"
-echo "executable:                           $OUT/gpt2-demo"
+echo "executable:                           $EXE"

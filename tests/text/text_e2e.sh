@@ -66,6 +66,8 @@ K1=$("$WORK/gpt2.exe" --prompt "The fox" --max-new-tokens 24 --temperature 1.5 -
 P0=$("$WORK/gpt2.exe" --prompt "The fox" --max-new-tokens 24 --temperature 1.5 --top-p 0.0001 --seed 3)
 echo "seed 7: '$S1'  seed 8: '$S3'  greedy: '$G'" >&2
 [ "$S1" = "$S2" ] || { echo "the same seed sampled different text" >&2; exit 1; }
+T1=$("$WORK/gpt2.exe" --prompt "The fox" --max-new-tokens 24 --temperature 1.5 --seed 7 --threads 1)
+[ "$S1" = "$T1" ] || { echo "one thread sampled other text than two" >&2; exit 1; }
 [ "$S1" != "$S3" ] || { echo "two seeds sampled the same 24 tokens" >&2; exit 1; }
 [ "$S1" != "$G" ] || { echo "sampling at temperature 1.5 gave the greedy text" >&2; exit 1; }
 [ "$K1" = "$G" ] || { echo "--top-k 1 is not greedy: '$K1' vs '$G'" >&2; exit 1; }
