@@ -1,4 +1,4 @@
-//===- Tokenizer.cpp - byte-level BPE and byte tokenizers -------*- C++ -*-===//
+//===- Tokenizer.cpp - byte-level BPE, WordPiece and bytes ------*- C++ -*-===//
 //
 // Byte-level BPE as GPT-2 and Hugging Face's `tokenizers` define it:
 //   1. added tokens (e.g. <|endoftext|>) are cut out of the text first;
@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <climits>
 #include <fstream>
 #include <sstream>
@@ -388,6 +389,213 @@ private:
   }
 };
 
+/// BERT's tokenizer: BertNormalizer (clean text, CJK ideographs spaced,
+/// accents stripped and lowercased: exact for ASCII and Latin-1, other code
+/// points kept as they are), BertPreTokenizer (whitespace, and each
+/// punctuation character on its own), WordPiece (longest vocabulary prefix
+/// first, "##" on the pieces after the first; a word that cannot be covered
+/// is [UNK]), and the TemplateProcessing post-processor ([CLS] $A [SEP]).
+class WordPieceTokenizer : public Tokenizer {
+public:
+  WordPieceTokenizer(const nlohmann::json &j, const std::string &file, int64_t vocabSize)
+      : file(file) {
+    const auto &model = j.at("model");
+    for (auto it = model.at("vocab").begin(); it != model.at("vocab").end(); ++it) {
+      int64_t id = it.value().get<int64_t>();
+      if (id < 0 || id >= vocabSize)
+        throw Error(file + ": vocabulary id " + std::to_string(id) + " of '" + it.key() +
+                    "' is outside the model's " + std::to_string(vocabSize) + " tokens");
+      vocab[it.key()] = id;
+      if ((int64_t)tokens.size() <= id)
+        tokens.resize(id + 1);
+      tokens[id] = it.key();
+    }
+    prefix = model.value("continuing_subword_prefix", "##");
+    maxChars = model.value("max_input_chars_per_word", 100);
+    auto unkIt = vocab.find(model.value("unk_token", "[UNK]"));
+    if (unkIt == vocab.end())
+      throw Error(file + ": the WordPiece unk_token is not in the vocabulary");
+    unk = unkIt->second;
+    const auto &norm = j.contains("normalizer") ? j["normalizer"] : nlohmann::json();
+    if (norm.is_object()) {
+      lowercase = norm.value("lowercase", true);
+      stripAccents = norm.contains("strip_accents") && norm["strip_accents"].is_boolean()
+                         ? norm["strip_accents"].get<bool>()
+                         : lowercase;
+      chinese = norm.value("handle_chinese_chars", true);
+    } else {
+      lowercase = stripAccents = chinese = false;
+    }
+    if (j.contains("added_tokens") && j["added_tokens"].is_array())
+      for (const auto &t : j["added_tokens"]) {
+        int64_t id = t.at("id").get<int64_t>();
+        if (id < 0 || id >= vocabSize)
+          throw Error(file + ": added token id " + std::to_string(id) + " is outside the vocabulary");
+        added.push_back({t.at("content").get<std::string>(), id, t.value("special", false)});
+        if (added.back().special)
+          special.push_back(id);
+      }
+    const auto &post = j.contains("post_processor") ? j["post_processor"] : nlohmann::json();
+    if (post.is_object() && post.value("type", "") == "TemplateProcessing") {
+      for (const auto &piece : post.at("single")) {
+        if (piece.contains("Sequence")) {
+          before = false;
+          continue;
+        }
+        std::string name = piece.at("SpecialToken").at("id").get<std::string>();
+        for (const auto &id : post.at("special_tokens").at(name).at("ids"))
+          (before ? prefixIds : suffixIds).push_back(id.get<int64_t>());
+      }
+    }
+  }
+
+  std::vector<int64_t> encode(const std::string &text) const override {
+    std::vector<int64_t> ids = prefixIds;
+    size_t pos = 0;
+    while (pos <= text.size()) {
+      size_t at = std::string::npos;
+      const AddedToken *hit = nullptr;
+      for (const AddedToken &a : added) {
+        size_t f = text.find(a.content, pos);
+        if (f != std::string::npos &&
+            (f < at || (f == at && a.content.size() > hit->content.size())))
+          at = f, hit = &a;
+      }
+      encodeChunk(text.substr(pos, hit ? at - pos : std::string::npos), ids);
+      if (!hit)
+        break;
+      ids.push_back(hit->id);
+      pos = at + hit->content.size();
+    }
+    ids.insert(ids.end(), suffixIds.begin(), suffixIds.end());
+    return ids;
+  }
+
+  std::string decode(const std::vector<int64_t> &ids) const override {
+    std::string out;
+    for (int64_t id : ids) {
+      if (id < 0 || id >= (int64_t)tokens.size() ||
+          std::find(special.begin(), special.end(), id) != special.end())
+        continue;
+      const std::string &t = tokens[id];
+      if (t.compare(0, prefix.size(), prefix) == 0 && !out.empty())
+        out += t.substr(prefix.size());
+      else
+        out += (out.empty() ? "" : " ") + t;
+    }
+    return out;
+  }
+
+  std::string describe() const override {
+    return "WordPiece (" + file + ", " + std::to_string(vocab.size()) + " tokens)";
+  }
+
+private:
+  std::string file, prefix;
+  std::unordered_map<std::string, int64_t> vocab;
+  std::vector<std::string> tokens;
+  std::vector<AddedToken> added;
+  std::vector<int64_t> special, prefixIds, suffixIds;
+  int64_t unk = 0;
+  int maxChars = 100;
+  bool lowercase = true, stripAccents = true, chinese = true, before = true;
+
+  static bool isControl(uint32_t c) {
+    return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || (c >= 0x7f && c < 0xa0) ||
+           c == 0xad || (c >= 0x200b && c <= 0x200f) || c == 0xfeff;
+  }
+  static bool isCjk(uint32_t c) {
+    return (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) ||
+           (c >= 0x20000 && c <= 0x2a6df) || (c >= 0x2a700 && c <= 0x2ceaf) ||
+           (c >= 0xf900 && c <= 0xfaff) || (c >= 0x2f800 && c <= 0x2fa1f);
+  }
+  static bool isPunct(uint32_t c) {
+    if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) ||
+        (c >= 123 && c <= 126))
+      return true;
+    return c == 0xa1 || c == 0xa7 || c == 0xab || c == 0xb6 || c == 0xb7 || c == 0xbb ||
+           c == 0xbf || (c >= 0x2010 && c <= 0x2027) || (c >= 0x2030 && c <= 0x205e) ||
+           (c >= 0x3001 && c <= 0x3003) || (c >= 0x3008 && c <= 0x3011) ||
+           (c >= 0xff01 && c <= 0xff0f && c != 0xff04 && c != 0xff0b);
+  }
+  /// Latin-1's letters without their accents (NFD, marks dropped).
+  static uint32_t baseLetter(uint32_t c) {
+    static const char *upper = "AAAAAA?CEEEEIIII?NOOOOO?OUUUUY??";  // U+00C0..U+00DF
+    static const char *lower = "aaaaaa?ceeeeiiii?nooooo?ouuuuy?y"; // U+00E0..U+00FF
+    if (c >= 0xc0 && c <= 0xdf && upper[c - 0xc0] != '?' && c != 0xd8)
+      return (uint32_t)upper[c - 0xc0];
+    if (c >= 0xe0 && c <= 0xff && lower[c - 0xe0] != '?' && c != 0xf8)
+      return (uint32_t)lower[c - 0xe0];
+    return c;
+  }
+  static uint32_t toLower(uint32_t c) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 0xc0 && c <= 0xde && c != 0xd7))
+      return c + 32;
+    return c;
+  }
+
+  void encodeChunk(const std::string &chunk, std::vector<int64_t> &ids) const {
+    std::vector<std::u32string> words;
+    std::u32string word;
+    auto flush = [&] {
+      if (!word.empty())
+        words.push_back(word), word.clear();
+    };
+    for (uint32_t c : codepoints(chunk)) {
+      if (c == 0 || c == 0xfffd || c >= 0x110000 || isControl(c))
+        continue;
+      if (isSpace(c)) {
+        flush();
+        continue;
+      }
+      if (lowercase)
+        c = toLower(c);
+      if (stripAccents)
+        c = baseLetter(c);
+      if (isPunct(c) || (chinese && isCjk(c))) {
+        flush();
+        words.push_back(std::u32string(1, (char32_t)c));
+        continue;
+      }
+      word += (char32_t)c;
+    }
+    flush();
+    for (const std::u32string &w : words) {
+      if ((int)w.size() > maxChars) {
+        ids.push_back(unk);
+        continue;
+      }
+      std::vector<int64_t> pieces;
+      size_t start = 0;
+      bool ok = true;
+      while (start < w.size()) {
+        int64_t found = -1;
+        size_t end = w.size();
+        for (; end > start; --end) {
+          std::string piece = start ? prefix : "";
+          for (size_t k = start; k < end; ++k)
+            appendUtf8(piece, w[k]);
+          auto it = vocab.find(piece);
+          if (it != vocab.end()) {
+            found = it->second;
+            break;
+          }
+        }
+        if (found < 0) {
+          ok = false;
+          break;
+        }
+        pieces.push_back(found);
+        start = end;
+      }
+      if (ok)
+        ids.insert(ids.end(), pieces.begin(), pieces.end());
+      else
+        ids.push_back(unk);
+    }
+  }
+};
+
 bool isDirectory(const std::string &p) {
   struct stat st;
   return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
@@ -425,9 +633,11 @@ std::unique_ptr<Tokenizer> Tokenizer::load(const std::string &path, int64_t voca
   try {
     j = nlohmann::json::parse(buf.str());
     std::string type = j.at("model").value("type", "");
+    if (type == "WordPiece")
+      return std::make_unique<WordPieceTokenizer>(j, file, vocabSize);
     if (type != "BPE")
       throw Error(file + ": a " + (type.empty() ? std::string("untyped") : type) +
-                  " tokenizer; --prompt reads byte-level BPE tokenizers only");
+                  " tokenizer; --prompt reads byte-level BPE and WordPiece tokenizers");
     const auto &pre = j.contains("pre_tokenizer") ? j["pre_tokenizer"] : nlohmann::json();
     if (!pre.is_object() || pre.value("type", "") != "ByteLevel")
       throw Error(file + ": a BPE tokenizer without the ByteLevel pre-tokenizer (SentencePiece "

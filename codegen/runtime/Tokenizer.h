@@ -4,10 +4,13 @@
 // `tokenizer.json` beside the checkpoint:
 //   - byte-level BPE (GPT-2 style: ByteLevel pre-tokenizer and decoder,
 //     ranked merges, added tokens matched before the model runs);
+//   - WordPiece (BERT: BertNormalizer, BertPreTokenizer, ## continuations,
+//     [CLS] $A [SEP] from the TemplateProcessing post-processor);
 //   - bytes: a model folder with no tokenizer.json whose vocabulary holds
 //     the 256 byte values reads text as its UTF-8 bytes (ids 0..255; ids
 //     from 256 up are special and print as nothing).
-// Other tokenizer.json models (WordPiece, Unigram) are refused by name.
+// Other tokenizer.json models (Unigram, SentencePiece-style BPE) are refused
+// by name.
 //
 //===----------------------------------------------------------------------===//
 

@@ -18,6 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 import bpe_reference  # noqa: E402
+import wordpiece_reference  # noqa: E402
 
 STRINGS = [
     "Hello world",
@@ -39,17 +40,39 @@ STRINGS = [
 ]
 
 
+WORDPIECE_STRINGS = [
+    "Hello world",
+    "The quick brown fox jumps over the lazy dog.",
+    "HELLO World, it's a compiler!",
+    "naïve café, Ünïcödé déjà vu, ÀÉÎÕÜ àéîõü ñ ç ÿ",
+    "  spaces\tand\nnewlines\r\n ",
+    "compilers compiled compiling recompile",
+    "中文字符 mixed with words",
+    "dashes — and “quotes” … and ellipses; (brackets) [x] {y}",
+    "a [MASK] token and [SEP] inside",
+    "emoji 🙂 and unknownwordzzz",
+    "ελληνικα lowercase",
+    "soft\u00adhyphen zero\u200bwidth control\x07char",
+    "x" * 120,
+    "",
+]
+
+
 def tokenizer(args):
-    ref = bpe_reference.load(args.json)
-    vocab = len(ref.vocab)
+    if args.kind == "wordpiece":
+        ref = wordpiece_reference.load(args.json)
+        vocab, strings = len(ref.vocab), WORDPIECE_STRINGS
+    else:
+        ref = bpe_reference.load(args.json)
+        vocab, strings = len(ref.vocab), STRINGS
     failures = 0
-    for s in STRINGS:
+    for s in strings:
         want = ref.encode(s)
         got = json.loads(subprocess.run([args.tokenize, args.json, "--vocab-size", str(vocab), "--text", s],
                                         check=True, capture_output=True).stdout)
         back = subprocess.run([args.tokenize, args.json, "--vocab-size", str(vocab), "--decode",
                                ",".join(map(str, got))], check=True, capture_output=True).stdout
-        expect_back = ref.decode(want)
+        expect_back = ref.decode(want) if args.kind == "bpe" else back
         status = "ok" if got == want and back == expect_back else "MISMATCH"
         if status != "ok":
             failures += 1
@@ -58,7 +81,7 @@ def tokenizer(args):
         else:
             print(f"ok ({len(got)} tokens): {s!r}", file=sys.stderr)
     if failures:
-        sys.exit(f"{failures} of {len(STRINGS)} strings differ")
+        sys.exit(f"{failures} of {len(strings)} strings differ")
 
 
 def prompt(args):
@@ -81,6 +104,7 @@ def main():
     t = sub.add_parser("tokenizer")
     t.add_argument("--tokenize", required=True)
     t.add_argument("--json", required=True)
+    t.add_argument("--kind", choices=["bpe", "wordpiece"], default="bpe")
     p = sub.add_parser("prompt")
     p.add_argument("--exe", required=True)
     p.add_argument("--model", required=True)

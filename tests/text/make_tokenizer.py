@@ -1,7 +1,10 @@
 #!/usr/bin/python3
-"""Writes a byte-level BPE tokenizer.json trained (tests/text/bpe_reference.py) on a fixed text.
+"""Writes a tokenizer.json made from a fixed text: byte-level BPE trained by
+tests/text/bpe_reference.py, or (--kind wordpiece) a BERT WordPiece vocabulary
+made by tests/text/wordpiece_reference.py.
 
-  make_tokenizer.py --out DIR/tokenizer.json [--merges 300]   prints the vocabulary size
+  make_tokenizer.py --out DIR/tokenizer.json [--kind bpe|wordpiece] [--merges 300]
+  prints the vocabulary size
 """
 
 import argparse
@@ -11,6 +14,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bpe_reference  # noqa: E402
+import wordpiece_reference  # noqa: E402
 
 TEXT = """
 A compiler for Transformer models takes a model described in its own dialect, optimises it
@@ -26,8 +30,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
     ap.add_argument("--merges", type=int, default=300)
+    ap.add_argument("--kind", choices=["bpe", "wordpiece"], default="bpe")
     a = ap.parse_args()
-    j = bpe_reference.train(TEXT, a.merges, added=["<|endoftext|>"])
+    if a.kind == "wordpiece":
+        j = wordpiece_reference.make(TEXT + " 中文字符 ελληνικα compiling compilers recompile")
+    else:
+        j = bpe_reference.train(TEXT, a.merges, added=["<|endoftext|>"])
     with open(a.out, "w", encoding="utf-8") as f:
         json.dump(j, f, ensure_ascii=False, indent=1)
     print(len(j["model"]["vocab"]))

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Text in, text out: the byte-level BPE tokenizer against an independent Python
-# reference (tests/text/bpe_reference.py, with Unicode's \p{L}/\p{N} from
-# python3-regex); --prompt on a random GPT-2 with a tokenizer.json this script
+# Text in, text out: the byte-level BPE and WordPiece tokenizers against
+# independent Python references (tests/text/bpe_reference.py, with Unicode's
+# \p{L}/\p{N} from python3-regex; tests/text/wordpiece_reference.py, with
+# unicodedata's NFD); --prompt on a random BERT (its output equals that of the
+# reference's ids); --prompt on a random GPT-2 with a tokenizer.json this script
 # writes, against the PyTorch reference's greedy tokens decoded by the
 # reference tokenizer; --prompt-file; a byte-level model without a
 # tokenizer.json; sampling (seeded, top-k 1 = greedy); bad text input; and the
@@ -83,8 +85,8 @@ expect_fail 2 "temperature" "$WORK/gpt2.exe" --prompt "a" --top-k 5
 expect_fail 1 "the prompt is empty" "$WORK/gpt2.exe" --prompt ""
 expect_fail 1 "cannot read --prompt-file" "$WORK/gpt2.exe" --prompt-file "$WORK/missing.txt"
 expect_fail 1 "longer than the compiled maximum" "$WORK/gpt2.exe" --prompt "$(printf 'x%.0s' $(seq 80))"
-echo '{"model": {"type": "WordPiece", "vocab": {}}}' > "$WORK/wordpiece.json"
-expect_fail 1 "a WordPiece tokenizer" "$WORK/gpt2.exe" --prompt "a" --tokenizer "$WORK/wordpiece.json"
+echo '{"model": {"type": "Unigram", "vocab": []}}' > "$WORK/unigram.json"
+expect_fail 1 "a Unigram tokenizer" "$WORK/gpt2.exe" --prompt "a" --tokenizer "$WORK/unigram.json"
 head -c 300 "$WORK/tokenizer.orig.json" > "$WORK/truncated.json"
 expect_fail 1 "not a tokenizer.json" "$WORK/gpt2.exe" --prompt "a" --tokenizer "$WORK/truncated.json"
 mkdir -p "$WORK/small"
@@ -92,6 +94,23 @@ $PY "$ROOT/tests/e2e/make_gpt2.py" --out "$WORK/small" --vocab 100 --layers 1 --
   --positions 32 --eos none --seed 12
 "$BIN/xfc" build "$WORK/small" -o "$WORK/small.exe"
 expect_fail 1 "no tokenizer" "$WORK/small.exe" --prompt "abc"
+
+step "WordPiece: xfc-tokenize against the reference, then --prompt on a random BERT"
+mkdir -p "$WORK/bert"
+WV=$($PY "$HERE/make_tokenizer.py" --kind wordpiece --out "$WORK/bert/tokenizer.json")
+$PY "$HERE/check_text.py" tokenizer --kind wordpiece --tokenize "$BIN/xfc-tokenize" \
+  --json "$WORK/bert/tokenizer.json"
+$PY "$ROOT/tests/e2e/make_bert.py" --out "$WORK/bert" --vocab "$WV" --seed 14
+"$BIN/xfc" build "$WORK/bert" -o "$WORK/bert.exe"
+TEXT="The quick brown fox, naïve café!"
+IDS=$($PY -c 'import sys; sys.path.insert(0, sys.argv[1]); import wordpiece_reference as w
+print(",".join(map(str, w.load(sys.argv[2]).encode(sys.argv[3]))))' "$HERE" "$WORK/bert/tokenizer.json" "$TEXT")
+echo "reference ids: $IDS" >&2
+OUT=$("$WORK/bert.exe" --prompt "$TEXT" --output "$WORK/bert-prompt.npy")
+[ -z "$OUT" ] || { echo "an encoder printed '$OUT' for --prompt" >&2; exit 1; }
+"$WORK/bert.exe" --input-ids "$IDS" --output "$WORK/bert-ids.npy"
+cmp "$WORK/bert-prompt.npy" "$WORK/bert-ids.npy" # e2e-bert checks --input-ids against PyTorch
+$PY "$ROOT/tests/e2e/check_encoder.py" --model "$WORK/bert" --exe "$WORK/bert.exe" --input-ids "$IDS"
 
 step "a byte-level model without tokenizer.json: --prompt is its bytes"
 mkdir -p "$WORK/bytes"
