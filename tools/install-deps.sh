@@ -15,8 +15,8 @@ PACKAGES=(
   googletest libgtest-dev libbenchmark-dev
   # runtime helpers (header-only)
   nlohmann-json3-dev libcli11-dev
-  # numeric references; the tokenizer reference (Unicode's \p{L} in python3-regex)
-  python3 python3-torch python3-numpy python3-regex
+  # numeric references; the tokenizer references (python3-regex for \p{L}, SentencePiece)
+  python3 python3-torch python3-numpy python3-regex python3-sentencepiece
   # the corpus tools/train_demo_model.py trains the demo model on
   fortunes
   # the compile report: the graph drawn by Graphviz, and a browser to test the page in

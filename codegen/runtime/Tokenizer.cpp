@@ -1,4 +1,4 @@
-//===- Tokenizer.cpp - byte-level BPE, WordPiece and bytes ------*- C++ -*-===//
+//===- Tokenizer.cpp - byte-level BPE, WordPiece, Unigram, bytes -*- C++ -*-===//
 //
 // Byte-level BPE as GPT-2 and Hugging Face's `tokenizers` define it:
 //   1. added tokens (e.g. <|endoftext|>) are cut out of the text first;
@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
@@ -206,6 +207,29 @@ struct AddedToken {
   bool special;
 };
 
+/// Cuts the added tokens out of `text` (the longest where two start at the
+/// same place): their ids go to `ids`, the text between them to `chunk`.
+template <typename Chunk>
+void splitAtAdded(const std::string &text, const std::vector<AddedToken> &added,
+                  std::vector<int64_t> &ids, Chunk chunk) {
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t at = std::string::npos;
+    const AddedToken *hit = nullptr;
+    for (const AddedToken &a : added) {
+      size_t f = text.find(a.content, pos);
+      if (f != std::string::npos &&
+          (f < at || (f == at && a.content.size() > hit->content.size())))
+        at = f, hit = &a;
+    }
+    chunk(text.substr(pos, hit ? at - pos : std::string::npos));
+    if (!hit)
+      return;
+    ids.push_back(hit->id);
+    pos = at + hit->content.size();
+  }
+}
+
 class ByteLevelBpe : public Tokenizer {
 public:
   ByteLevelBpe(const nlohmann::json &j, const std::string &file, int64_t vocabSize)
@@ -268,24 +292,7 @@ public:
 
   std::vector<int64_t> encode(const std::string &text) const override {
     std::vector<int64_t> ids;
-    size_t pos = 0;
-    while (pos <= text.size()) {
-      // The next added token (the longest at the earliest position).
-      size_t at = std::string::npos;
-      const AddedToken *hit = nullptr;
-      for (const AddedToken &a : added) {
-        size_t f = text.find(a.content, pos);
-        if (f != std::string::npos &&
-            (f < at || (f == at && a.content.size() > hit->content.size())))
-          at = f, hit = &a;
-      }
-      std::string chunk = text.substr(pos, hit ? at - pos : std::string::npos);
-      encodeChunk(chunk, ids);
-      if (!hit)
-        break;
-      ids.push_back(hit->id);
-      pos = at + hit->content.size();
-    }
+    splitAtAdded(text, added, ids, [&](const std::string &chunk) { encodeChunk(chunk, ids); });
     return ids;
   }
 
@@ -389,6 +396,25 @@ private:
   }
 };
 
+/// The special-token ids a TemplateProcessing post-processor puts before and
+/// after a single sequence ("[CLS] $A [SEP]", "$A </s>", "<s> $A").
+void templateIds(const nlohmann::json &j, std::vector<int64_t> &before,
+                 std::vector<int64_t> &after) {
+  const auto &post = j.contains("post_processor") ? j["post_processor"] : nlohmann::json();
+  if (!post.is_object() || post.value("type", "") != "TemplateProcessing")
+    return;
+  bool first = true;
+  for (const auto &piece : post.at("single")) {
+    if (piece.contains("Sequence")) {
+      first = false;
+      continue;
+    }
+    std::string name = piece.at("SpecialToken").at("id").get<std::string>();
+    for (const auto &id : post.at("special_tokens").at(name).at("ids"))
+      (first ? before : after).push_back(id.get<int64_t>());
+  }
+}
+
 /// BERT's tokenizer: BertNormalizer (clean text, CJK ideographs spaced,
 /// accents stripped and lowercased: exact for ASCII and Latin-1, other code
 /// points kept as they are), BertPreTokenizer (whitespace, and each
@@ -435,38 +461,12 @@ public:
         if (added.back().special)
           special.push_back(id);
       }
-    const auto &post = j.contains("post_processor") ? j["post_processor"] : nlohmann::json();
-    if (post.is_object() && post.value("type", "") == "TemplateProcessing") {
-      for (const auto &piece : post.at("single")) {
-        if (piece.contains("Sequence")) {
-          before = false;
-          continue;
-        }
-        std::string name = piece.at("SpecialToken").at("id").get<std::string>();
-        for (const auto &id : post.at("special_tokens").at(name).at("ids"))
-          (before ? prefixIds : suffixIds).push_back(id.get<int64_t>());
-      }
-    }
+    templateIds(j, prefixIds, suffixIds);
   }
 
   std::vector<int64_t> encode(const std::string &text) const override {
     std::vector<int64_t> ids = prefixIds;
-    size_t pos = 0;
-    while (pos <= text.size()) {
-      size_t at = std::string::npos;
-      const AddedToken *hit = nullptr;
-      for (const AddedToken &a : added) {
-        size_t f = text.find(a.content, pos);
-        if (f != std::string::npos &&
-            (f < at || (f == at && a.content.size() > hit->content.size())))
-          at = f, hit = &a;
-      }
-      encodeChunk(text.substr(pos, hit ? at - pos : std::string::npos), ids);
-      if (!hit)
-        break;
-      ids.push_back(hit->id);
-      pos = at + hit->content.size();
-    }
+    splitAtAdded(text, added, ids, [&](const std::string &chunk) { encodeChunk(chunk, ids); });
     ids.insert(ids.end(), suffixIds.begin(), suffixIds.end());
     return ids;
   }
@@ -498,7 +498,7 @@ private:
   std::vector<int64_t> special, prefixIds, suffixIds;
   int64_t unk = 0;
   int maxChars = 100;
-  bool lowercase = true, stripAccents = true, chinese = true, before = true;
+  bool lowercase = true, stripAccents = true, chinese = true;
 
   static bool isControl(uint32_t c) {
     return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || (c >= 0x7f && c < 0xa0) ||
@@ -596,6 +596,159 @@ private:
   }
 };
 
+/// SentencePiece's Unigram model as Hugging Face's tokenizer.json holds it
+/// (T5): the text split at whitespace, each word prefixed with U+2581 (the
+/// Metaspace pre-tokenizer), then the segmentation into vocabulary pieces
+/// with the highest total score (Viterbi); a character no piece covers is
+/// <unk> (consecutive ones fused), or its UTF-8 bytes as <0xXX> pieces with
+/// byte_fallback. The Precompiled normalizer is not applied (text already in
+/// NFKC reads the same).
+class UnigramTokenizer : public Tokenizer {
+public:
+  UnigramTokenizer(const nlohmann::json &j, const std::string &file, int64_t vocabSize)
+      : file(file) {
+    const auto &model = j.at("model");
+    int64_t id = 0;
+    for (const auto &entry : model.at("vocab")) {
+      std::string piece = entry.at(0).get<std::string>();
+      double score = entry.at(1).get<double>();
+      if (id >= vocabSize)
+        throw Error(file + ": the Unigram vocabulary has more than the model's " +
+                    std::to_string(vocabSize) + " tokens");
+      pieces.emplace(piece, std::make_pair(id, score));
+      tokens.push_back(piece);
+      minScore = std::min(minScore, score);
+      maxLen = std::max(maxLen, codepoints(piece).size());
+      ++id;
+    }
+    unk = model.value("unk_id", (int64_t)-1);
+    byteFallback = model.value("byte_fallback", false);
+    if (!byteFallback && (unk < 0 || unk >= id))
+      throw Error(file + ": the Unigram model has no unk_id and no byte_fallback");
+    templateIds(j, before, after);
+    if (j.contains("added_tokens") && j["added_tokens"].is_array())
+      for (const auto &t : j["added_tokens"])
+        if (t.value("special", false))
+          special.push_back(t.at("id").get<int64_t>());
+  }
+
+  std::vector<int64_t> encode(const std::string &text) const override {
+    std::vector<int64_t> ids = before;
+    std::vector<uint32_t> cp = codepoints(text);
+    size_t i = 0;
+    while (i < cp.size()) {
+      while (i < cp.size() && isSpace(cp[i]))
+        ++i;
+      size_t e = i;
+      while (e < cp.size() && !isSpace(cp[e]))
+        ++e;
+      if (e > i) {
+        std::vector<uint32_t> word{0x2581};
+        word.insert(word.end(), cp.begin() + i, cp.begin() + e);
+        segment(word, ids);
+      }
+      i = e;
+    }
+    ids.insert(ids.end(), after.begin(), after.end());
+    return ids;
+  }
+
+  std::string decode(const std::vector<int64_t> &ids) const override {
+    std::string out;
+    for (int64_t id : ids) {
+      if (id < 0 || id >= (int64_t)tokens.size() ||
+          std::find(special.begin(), special.end(), id) != special.end())
+        continue;
+      const std::string &t = tokens[id];
+      if (t.size() == 6 && t.compare(0, 3, "<0x") == 0 && t[5] == '>') {
+        out += (char)std::stoi(t.substr(3, 2), nullptr, 16);
+        continue;
+      }
+      for (uint32_t c : codepoints(t)) {
+        if (c == 0x2581)
+          out += ' ';
+        else if (c >= 0x110000)
+          out += (char)(c - 0x110000);
+        else
+          appendUtf8(out, c);
+      }
+    }
+    return !out.empty() && out[0] == ' ' ? out.substr(1) : out;
+  }
+
+  std::string describe() const override {
+    return "Unigram (" + file + ", " + std::to_string(tokens.size()) + " pieces)";
+  }
+
+private:
+  std::string file;
+  std::unordered_map<std::string, std::pair<int64_t, double>> pieces;
+  std::vector<std::string> tokens;
+  std::vector<int64_t> before, after, special;
+  double minScore = 0.0;
+  size_t maxLen = 1;
+  int64_t unk = -1;
+  bool byteFallback = false;
+
+  void segment(const std::vector<uint32_t> &w, std::vector<int64_t> &ids) const {
+    size_t n = w.size();
+    const double kUnkPenalty = 10.0;
+    std::vector<double> best(n + 1, -1e300);
+    std::vector<size_t> from(n + 1, 0);
+    std::vector<int64_t> via(n + 1, -1); // -1: an unknown character
+    best[0] = 0.0;
+    for (size_t end = 1; end <= n; ++end) {
+      for (size_t len = 1; len <= std::min(maxLen, end); ++len) {
+        size_t start = end - len;
+        if (best[start] <= -1e300)
+          continue;
+        std::string piece;
+        for (size_t k = start; k < end; ++k)
+          appendUtf8(piece, w[k] >= 0x110000 ? 0xfffd : w[k]);
+        auto it = pieces.find(piece);
+        if (it == pieces.end())
+          continue;
+        double score = best[start] + it->second.second;
+        if (score > best[end])
+          best[end] = score, from[end] = start, via[end] = it->second.first;
+      }
+      // An unknown character, when nothing else reaches this position.
+      if (best[end] <= -1e300 && best[end - 1] > -1e300)
+        best[end] = best[end - 1] + minScore - kUnkPenalty, from[end] = end - 1, via[end] = -1;
+    }
+    std::vector<std::pair<size_t, int64_t>> path; // (start, id or -1)
+    for (size_t end = n; end > 0; end = from[end])
+      path.push_back({from[end], via[end]});
+    bool lastUnk = false;
+    for (auto it = path.rbegin(); it != path.rend(); ++it) {
+      if (it->second >= 0) {
+        ids.push_back(it->second);
+        lastUnk = false;
+        continue;
+      }
+      if (byteFallback) {
+        std::string bytes;
+        uint32_t c = w[it->first];
+        if (c >= 0x110000)
+          bytes += (char)(c - 0x110000);
+        else
+          appendUtf8(bytes, c);
+        for (unsigned char b : bytes) {
+          char name[8];
+          std::snprintf(name, sizeof(name), "<0x%02X>", b);
+          auto p = pieces.find(name);
+          if (p == pieces.end())
+            throw Error(file + ": byte_fallback without the piece " + std::string(name));
+          ids.push_back(p->second.first);
+        }
+      } else if (!lastUnk) {
+        ids.push_back(unk); // consecutive unknown characters are one <unk>
+      }
+      lastUnk = true;
+    }
+  }
+};
+
 bool isDirectory(const std::string &p) {
   struct stat st;
   return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
@@ -635,9 +788,12 @@ std::unique_ptr<Tokenizer> Tokenizer::load(const std::string &path, int64_t voca
     std::string type = j.at("model").value("type", "");
     if (type == "WordPiece")
       return std::make_unique<WordPieceTokenizer>(j, file, vocabSize);
+    if (type == "Unigram")
+      return std::make_unique<UnigramTokenizer>(j, file, vocabSize);
     if (type != "BPE")
       throw Error(file + ": a " + (type.empty() ? std::string("untyped") : type) +
-                  " tokenizer; --prompt reads byte-level BPE and WordPiece tokenizers");
+                  " tokenizer; --prompt reads byte-level BPE, WordPiece and Unigram "
+                  "tokenizers");
     const auto &pre = j.contains("pre_tokenizer") ? j["pre_tokenizer"] : nlohmann::json();
     if (!pre.is_object() || pre.value("type", "") != "ByteLevel")
       throw Error(file + ": a BPE tokenizer without the ByteLevel pre-tokenizer (SentencePiece "

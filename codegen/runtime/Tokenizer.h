@@ -6,11 +6,13 @@
 //     ranked merges, added tokens matched before the model runs);
 //   - WordPiece (BERT: BertNormalizer, BertPreTokenizer, ## continuations,
 //     [CLS] $A [SEP] from the TemplateProcessing post-processor);
+//   - Unigram (SentencePiece's, as T5's tokenizer.json holds it: whitespace
+//     split, U+2581 prefix, best-score segmentation, <unk> or byte fallback);
 //   - bytes: a model folder with no tokenizer.json whose vocabulary holds
 //     the 256 byte values reads text as its UTF-8 bytes (ids 0..255; ids
 //     from 256 up are special and print as nothing).
-// Other tokenizer.json models (Unigram, SentencePiece-style BPE) are refused
-// by name.
+// Other tokenizer.json models (WordLevel, SentencePiece-style BPE as
+// LLaMA-2's) are refused by name.
 //
 //===----------------------------------------------------------------------===//
 

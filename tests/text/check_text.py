@@ -18,7 +18,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 import bpe_reference  # noqa: E402
+import unigram_reference  # noqa: E402
 import wordpiece_reference  # noqa: E402
+from make_tokenizer import TEXT  # noqa: E402
 
 STRINGS = [
     "Hello world",
@@ -57,9 +59,31 @@ WORDPIECE_STRINGS = [
     "",
 ]
 
+UNIGRAM_STRINGS = [
+    "Hello world",
+    "The quick brown fox jumps over the lazy dog.",
+    "  two  spaces,   three   spaces, trailing   ",
+    # (no tabs or newlines: T5's nmt_nfkc normaliser makes them spaces, as xfc's whitespace
+    # split does, while this identity-normalised SentencePiece model keeps them as characters)
+    "naïve cafés, Ünïcödé déjà vu",
+    "中文字符 and emoji 🙂 by bytes",
+    "compilers compiled compiling recompile",
+    "x",
+    "",
+]
+
 
 def tokenizer(args):
-    if args.kind == "wordpiece":
+    if args.kind == "unigram":
+        # The same model again (SentencePiece's training is deterministic): the reference
+        # is SentencePiece's own encoder.
+        j, sp = unigram_reference.make(TEXT)
+        with open(args.json, encoding="utf-8") as f:
+            if json.load(f) != json.loads(json.dumps(j)):
+                sys.exit(f"{args.json} is not the tokenizer SentencePiece trains from the test text")
+        ref = unigram_reference.Reference(sp)
+        vocab, strings = len(j["model"]["vocab"]), UNIGRAM_STRINGS
+    elif args.kind == "wordpiece":
         ref = wordpiece_reference.load(args.json)
         vocab, strings = len(ref.vocab), WORDPIECE_STRINGS
     else:
@@ -72,7 +96,7 @@ def tokenizer(args):
                                         check=True, capture_output=True).stdout)
         back = subprocess.run([args.tokenize, args.json, "--vocab-size", str(vocab), "--decode",
                                ",".join(map(str, got))], check=True, capture_output=True).stdout
-        expect_back = ref.decode(want) if args.kind == "bpe" else back
+        expect_back = ref.decode(want) if args.kind != "wordpiece" else back
         status = "ok" if got == want and back == expect_back else "MISMATCH"
         if status != "ok":
             failures += 1
@@ -104,7 +128,7 @@ def main():
     t = sub.add_parser("tokenizer")
     t.add_argument("--tokenize", required=True)
     t.add_argument("--json", required=True)
-    t.add_argument("--kind", choices=["bpe", "wordpiece"], default="bpe")
+    t.add_argument("--kind", choices=["bpe", "wordpiece", "unigram"], default="bpe")
     p = sub.add_parser("prompt")
     p.add_argument("--exe", required=True)
     p.add_argument("--model", required=True)

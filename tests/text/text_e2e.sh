@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Text in, text out: the byte-level BPE and WordPiece tokenizers against
-# independent Python references (tests/text/bpe_reference.py, with Unicode's
+# Text in, text out: the byte-level BPE, WordPiece and Unigram tokenizers
+# against independent references (tests/text/bpe_reference.py, with Unicode's
 # \p{L}/\p{N} from python3-regex; tests/text/wordpiece_reference.py, with
-# unicodedata's NFD); --prompt on a random BERT (its output equals that of the
-# reference's ids); --prompt on a random GPT-2 with a tokenizer.json this script
+# unicodedata's NFD; Debian's SentencePiece for Unigram); --prompt on a random
+# BERT (its output equals that of the reference's ids) and T5 (its text is
+# SentencePiece's decoding of the ids --input-ids generates); --prompt on a random GPT-2 with a tokenizer.json this script
 # writes, against the PyTorch reference's greedy tokens decoded by the
 # reference tokenizer; --prompt-file; a byte-level model without a
 # tokenizer.json; sampling (seeded, top-k 1 = greedy); bad text input; and the
@@ -85,8 +86,8 @@ expect_fail 2 "temperature" "$WORK/gpt2.exe" --prompt "a" --top-k 5
 expect_fail 1 "the prompt is empty" "$WORK/gpt2.exe" --prompt ""
 expect_fail 1 "cannot read --prompt-file" "$WORK/gpt2.exe" --prompt-file "$WORK/missing.txt"
 expect_fail 1 "longer than the compiled maximum" "$WORK/gpt2.exe" --prompt "$(printf 'x%.0s' $(seq 80))"
-echo '{"model": {"type": "Unigram", "vocab": []}}' > "$WORK/unigram.json"
-expect_fail 1 "a Unigram tokenizer" "$WORK/gpt2.exe" --prompt "a" --tokenizer "$WORK/unigram.json"
+echo '{"model": {"type": "WordLevel", "vocab": {}}}' > "$WORK/wordlevel.json"
+expect_fail 1 "a WordLevel tokenizer" "$WORK/gpt2.exe" --prompt "a" --tokenizer "$WORK/wordlevel.json"
 head -c 300 "$WORK/tokenizer.orig.json" > "$WORK/truncated.json"
 expect_fail 1 "not a tokenizer.json" "$WORK/gpt2.exe" --prompt "a" --tokenizer "$WORK/truncated.json"
 mkdir -p "$WORK/small"
@@ -111,6 +112,31 @@ OUT=$("$WORK/bert.exe" --prompt "$TEXT" --output "$WORK/bert-prompt.npy")
 "$WORK/bert.exe" --input-ids "$IDS" --output "$WORK/bert-ids.npy"
 cmp "$WORK/bert-prompt.npy" "$WORK/bert-ids.npy" # e2e-bert checks --input-ids against PyTorch
 $PY "$ROOT/tests/e2e/check_encoder.py" --model "$WORK/bert" --exe "$WORK/bert.exe" --input-ids "$IDS"
+
+step "Unigram: xfc-tokenize against SentencePiece, then --prompt on a random T5"
+mkdir -p "$WORK/t5"
+UV=$($PY "$HERE/make_tokenizer.py" --kind unigram --out "$WORK/t5/tokenizer.json")
+$PY "$HERE/check_text.py" tokenizer --kind unigram --tokenize "$BIN/xfc-tokenize" \
+  --json "$WORK/t5/tokenizer.json"
+$PY "$ROOT/tests/e2e/make_t5.py" --out "$WORK/t5" --vocab "$UV" --seed 15
+"$BIN/xfc" build "$WORK/t5" -o "$WORK/t5.exe"
+TEXT="Hello world, the quick fox"
+$PY - "$HERE" "$WORK/t5.exe" "$TEXT" <<'PYEOF'
+import json, subprocess, sys
+sys.path.insert(0, sys.argv[1])
+import unigram_reference
+from make_tokenizer import TEXT
+exe, text = sys.argv[2], sys.argv[3]
+_, sp = unigram_reference.make(TEXT)
+ids = unigram_reference.Reference(sp).encode(text)
+run = lambda *a: subprocess.run([exe, *a], check=True, capture_output=True).stdout
+gen = json.loads(run("--input-ids", ",".join(map(str, ids)), "--max-new-tokens", "10"))["generated_ids"][0]
+want = unigram_reference.Reference(sp).decode(gen) + b"\n"
+got = run("--prompt", text, "--max-new-tokens", "10")
+print(f"t5: {text!r} = {ids} -> {gen} -> {got!r}", file=sys.stderr)
+if got != want:
+    sys.exit(f"the T5 printed {got!r}; SentencePiece decodes its ids as {want!r}")
+PYEOF
 
 step "a byte-level model without tokenizer.json: --prompt is its bytes"
 mkdir -p "$WORK/bytes"
