@@ -230,10 +230,35 @@ void splitAtAdded(const std::string &text, const std::vector<AddedToken> &added,
   }
 }
 
-class ByteLevelBpe : public Tokenizer {
+/// The special-token ids a TemplateProcessing post-processor puts before and
+/// after a single sequence ("[CLS] $A [SEP]", "$A </s>", "<s> $A").
+void templateIds(const nlohmann::json &j, std::vector<int64_t> &before,
+                 std::vector<int64_t> &after) {
+  const auto &post = j.contains("post_processor") ? j["post_processor"] : nlohmann::json();
+  if (!post.is_object() || post.value("type", "") != "TemplateProcessing")
+    return;
+  bool first = true;
+  for (const auto &piece : post.at("single")) {
+    if (piece.contains("Sequence")) {
+      first = false;
+      continue;
+    }
+    std::string name = piece.at("SpecialToken").at("id").get<std::string>();
+    for (const auto &id : post.at("special_tokens").at(name).at("ids"))
+      (first ? before : after).push_back(id.get<int64_t>());
+  }
+}
+
+/// BPE over a ranked merge list, in two styles: byte-level (GPT-2: the
+/// ByteLevel pre-tokenizer and bytes_to_unicode), or SentencePiece's (LLaMA-2:
+/// no pre-tokenizer, the text prefixed with U+2581 and its spaces made U+2581,
+/// merges over characters, a symbol missing from the vocabulary spelled as
+/// <0xXX> byte pieces with byte_fallback).
+class BpeTokenizer : public Tokenizer {
 public:
-  ByteLevelBpe(const nlohmann::json &j, const std::string &file, int64_t vocabSize)
-      : file(file) {
+  BpeTokenizer(const nlohmann::json &j, const std::string &file, int64_t vocabSize,
+               bool byteLevel)
+      : file(file), byteLevel(byteLevel) {
     // bytes_to_unicode: printable bytes stand for themselves, the others for
     // U+0100 upwards in byte order.
     int next = 0;
@@ -288,11 +313,16 @@ public:
       }
     addPrefixSpace = j.contains("pre_tokenizer") && j["pre_tokenizer"].is_object() &&
                      j["pre_tokenizer"].value("add_prefix_space", false);
+    byteFallback = model.value("byte_fallback", false);
+    templateIds(j, before, after);
   }
 
   std::vector<int64_t> encode(const std::string &text) const override {
-    std::vector<int64_t> ids;
-    splitAtAdded(text, added, ids, [&](const std::string &chunk) { encodeChunk(chunk, ids); });
+    std::vector<int64_t> ids = before;
+    splitAtAdded(text, added, ids, [&](const std::string &chunk) {
+      byteLevel ? encodeChunk(chunk, ids) : encodeSentencePiece(chunk, ids);
+    });
+    ids.insert(ids.end(), after.begin(), after.end());
     return ids;
   }
 
@@ -309,17 +339,28 @@ public:
         out += tokens[id];
         continue;
       }
+      const std::string &t = tokens[id];
+      if (!byteLevel) { // SentencePiece style: <0xXX> is a byte, U+2581 a space
+        if (t.size() == 6 && t.compare(0, 3, "<0x") == 0 && t[5] == '>')
+          out += (char)std::stoi(t.substr(3, 2), nullptr, 16);
+        else
+          for (uint32_t c : codepoints(t))
+            c == 0x2581 ? (void)(out += ' ') : appendUtf8(out, c);
+        continue;
+      }
       for (uint32_t cp : codepoints(tokens[id])) {
         auto it = charByte.find(cp);
         if (it != charByte.end())
           out += (char)it->second;
       }
     }
+    if (!byteLevel && !out.empty() && out[0] == ' ')
+      out.erase(0, 1);
     return out;
   }
 
   std::string describe() const override {
-    return "byte-level BPE (" + file + ", " + std::to_string(vocab.size()) + " tokens, " +
+    return std::string(byteLevel ? "byte-level BPE (" : "SentencePiece BPE (") + file + ", " + std::to_string(vocab.size()) + " tokens, " +
            std::to_string(ranks.size()) + " merges)";
   }
 
@@ -333,7 +374,41 @@ private:
   std::vector<bool> special;
   std::vector<AddedToken> added;
   int64_t unk = -1;
-  bool addPrefixSpace = false;
+  bool addPrefixSpace = false, byteLevel = true, byteFallback = false;
+  std::vector<int64_t> before, after;
+
+  void encodeSentencePiece(const std::string &chunk, std::vector<int64_t> &ids) const {
+    if (chunk.empty())
+      return;
+    std::string text = "\xe2\x96\x81"; // U+2581, then every space as U+2581
+    for (char c : chunk)
+      text += c == ' ' ? std::string("\xe2\x96\x81") : std::string(1, c);
+    std::vector<size_t> starts;
+    std::vector<uint32_t> cp = codepoints(text, &starts);
+    std::vector<std::string> symbols;
+    for (size_t k = 0; k < cp.size(); ++k)
+      symbols.push_back(text.substr(starts[k], starts[k + 1] - starts[k]));
+    merge(symbols);
+    for (const std::string &sym : symbols) {
+      auto it = vocab.find(sym);
+      if (it != vocab.end()) {
+        ids.push_back(it->second);
+      } else if (byteFallback) {
+        for (unsigned char b : sym) {
+          char name[8];
+          std::snprintf(name, sizeof(name), "<0x%02X>", b);
+          auto p = vocab.find(name);
+          check(p != vocab.end(), "byte_fallback without the piece " + std::string(name));
+          ids.push_back(p->second);
+        }
+      } else if (unk >= 0) {
+        ids.push_back(unk);
+      } else {
+        throw Error(file + ": the text has a symbol the vocabulary lacks and there is no "
+                           "unk_token");
+      }
+    }
+  }
 
   void check(bool ok, const std::string &what) const {
     if (!ok)
@@ -395,25 +470,6 @@ private:
     }
   }
 };
-
-/// The special-token ids a TemplateProcessing post-processor puts before and
-/// after a single sequence ("[CLS] $A [SEP]", "$A </s>", "<s> $A").
-void templateIds(const nlohmann::json &j, std::vector<int64_t> &before,
-                 std::vector<int64_t> &after) {
-  const auto &post = j.contains("post_processor") ? j["post_processor"] : nlohmann::json();
-  if (!post.is_object() || post.value("type", "") != "TemplateProcessing")
-    return;
-  bool first = true;
-  for (const auto &piece : post.at("single")) {
-    if (piece.contains("Sequence")) {
-      first = false;
-      continue;
-    }
-    std::string name = piece.at("SpecialToken").at("id").get<std::string>();
-    for (const auto &id : post.at("special_tokens").at(name).at("ids"))
-      (first ? before : after).push_back(id.get<int64_t>());
-  }
-}
 
 /// BERT's tokenizer: BertNormalizer (clean text, CJK ideographs spaced,
 /// accents stripped and lowercased: exact for ASCII and Latin-1, other code
@@ -792,13 +848,14 @@ std::unique_ptr<Tokenizer> Tokenizer::load(const std::string &path, int64_t voca
       return std::make_unique<UnigramTokenizer>(j, file, vocabSize);
     if (type != "BPE")
       throw Error(file + ": a " + (type.empty() ? std::string("untyped") : type) +
-                  " tokenizer; --prompt reads byte-level BPE, WordPiece and Unigram "
-                  "tokenizers");
+                  " tokenizer; --prompt reads BPE, WordPiece and Unigram tokenizers");
     const auto &pre = j.contains("pre_tokenizer") ? j["pre_tokenizer"] : nlohmann::json();
-    if (!pre.is_object() || pre.value("type", "") != "ByteLevel")
-      throw Error(file + ": a BPE tokenizer without the ByteLevel pre-tokenizer (SentencePiece "
-                         "style); --prompt reads byte-level BPE tokenizers only");
-    return std::make_unique<ByteLevelBpe>(j, file, vocabSize);
+    bool byteLevel = pre.is_object() && pre.value("type", "") == "ByteLevel";
+    if (!byteLevel && !pre.is_null())
+      throw Error(file + ": a BPE tokenizer with a " + pre.value("type", std::string("?")) +
+                  " pre-tokenizer; --prompt reads byte-level BPE (ByteLevel) and "
+                  "SentencePiece BPE (none)");
+    return std::make_unique<BpeTokenizer>(j, file, vocabSize, byteLevel);
   } catch (const nlohmann::json::exception &e) {
     throw Error(file + ": not a tokenizer.json: " + e.what());
   }

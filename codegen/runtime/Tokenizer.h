@@ -3,7 +3,8 @@
 // The tokenizers a compiled model's --prompt uses, read from the Hugging Face
 // `tokenizer.json` beside the checkpoint:
 //   - byte-level BPE (GPT-2 style: ByteLevel pre-tokenizer and decoder,
-//     ranked merges, added tokens matched before the model runs);
+//     ranked merges, added tokens matched before the model runs), and
+//     SentencePiece BPE (LLaMA-2: U+2581 for spaces, byte fallback);
 //   - WordPiece (BERT: BertNormalizer, BertPreTokenizer, ## continuations,
 //     [CLS] $A [SEP] from the TemplateProcessing post-processor);
 //   - Unigram (SentencePiece's, as T5's tokenizer.json holds it: whitespace
@@ -11,8 +12,7 @@
 //   - bytes: a model folder with no tokenizer.json whose vocabulary holds
 //     the 256 byte values reads text as its UTF-8 bytes (ids 0..255; ids
 //     from 256 up are special and print as nothing).
-// Other tokenizer.json models (WordLevel, SentencePiece-style BPE as
-// LLaMA-2's) are refused by name.
+// Other tokenizer.json models (WordLevel, ...) are refused by name.
 //
 //===----------------------------------------------------------------------===//
 

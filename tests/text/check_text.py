@@ -18,7 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 import bpe_reference  # noqa: E402
-import unigram_reference  # noqa: E402
+import sentencepiece_reference  # noqa: E402
 import wordpiece_reference  # noqa: E402
 from make_tokenizer import TEXT  # noqa: E402
 
@@ -74,14 +74,16 @@ UNIGRAM_STRINGS = [
 
 
 def tokenizer(args):
-    if args.kind == "unigram":
+    if args.kind in ("unigram", "spbpe"):
         # The same model again (SentencePiece's training is deterministic): the reference
         # is SentencePiece's own encoder.
-        j, sp = unigram_reference.make(TEXT)
+        make = sentencepiece_reference.make if args.kind == "unigram" else sentencepiece_reference.make_bpe
+        j, sp = make(TEXT)
         with open(args.json, encoding="utf-8") as f:
             if json.load(f) != json.loads(json.dumps(j)):
                 sys.exit(f"{args.json} is not the tokenizer SentencePiece trains from the test text")
-        ref = unigram_reference.Reference(sp)
+        ref = (sentencepiece_reference.Reference if args.kind == "unigram"
+               else sentencepiece_reference.BosReference)(sp)
         vocab, strings = len(j["model"]["vocab"]), UNIGRAM_STRINGS
     elif args.kind == "wordpiece":
         ref = wordpiece_reference.load(args.json)
@@ -128,7 +130,7 @@ def main():
     t = sub.add_parser("tokenizer")
     t.add_argument("--tokenize", required=True)
     t.add_argument("--json", required=True)
-    t.add_argument("--kind", choices=["bpe", "wordpiece", "unigram"], default="bpe")
+    t.add_argument("--kind", choices=["bpe", "wordpiece", "unigram", "spbpe"], default="bpe")
     p = sub.add_parser("prompt")
     p.add_argument("--exe", required=True)
     p.add_argument("--model", required=True)

@@ -2,7 +2,8 @@
 """Writes a tokenizer.json made from a fixed text: byte-level BPE trained by
 tests/text/bpe_reference.py, or (--kind wordpiece) a BERT WordPiece vocabulary
 made by tests/text/wordpiece_reference.py, or (--kind unigram) a Unigram model
-trained by SentencePiece (tests/text/unigram_reference.py).
+trained by SentencePiece (tests/text/sentencepiece_reference.py), or (--kind spbpe)
+a SentencePiece BPE model with byte fallback in LLaMA-2's layout.
 
   make_tokenizer.py --out DIR/tokenizer.json [--kind bpe|wordpiece] [--merges 300]
   prints the vocabulary size
@@ -15,7 +16,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bpe_reference  # noqa: E402
-import unigram_reference  # noqa: E402
+import sentencepiece_reference  # noqa: E402
 import wordpiece_reference  # noqa: E402
 
 TEXT = """
@@ -32,10 +33,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
     ap.add_argument("--merges", type=int, default=300)
-    ap.add_argument("--kind", choices=["bpe", "wordpiece", "unigram"], default="bpe")
+    ap.add_argument("--kind", choices=["bpe", "wordpiece", "unigram", "spbpe"], default="bpe")
     a = ap.parse_args()
-    if a.kind == "unigram":
-        j, _ = unigram_reference.make(TEXT)
+    if a.kind == "spbpe":
+        j, _ = sentencepiece_reference.make_bpe(TEXT)
+    elif a.kind == "unigram":
+        j, _ = sentencepiece_reference.make(TEXT)
     elif a.kind == "wordpiece":
         j = wordpiece_reference.make(TEXT + " 中文字符 ελληνικα compiling compilers recompile")
     else:

@@ -3,8 +3,9 @@
 # against independent references (tests/text/bpe_reference.py, with Unicode's
 # \p{L}/\p{N} from python3-regex; tests/text/wordpiece_reference.py, with
 # unicodedata's NFD; Debian's SentencePiece for Unigram); --prompt on a random
-# BERT (its output equals that of the reference's ids) and T5 (its text is
-# SentencePiece's decoding of the ids --input-ids generates); --prompt on a random GPT-2 with a tokenizer.json this script
+# BERT (its output equals that of the reference's ids), T5 (Unigram) and LLaMA
+# (SentencePiece BPE with byte fallback) (the text is the pieces of the ids
+# --input-ids generates); --prompt on a random GPT-2 with a tokenizer.json this script
 # writes, against the PyTorch reference's greedy tokens decoded by the
 # reference tokenizer; --prompt-file; a byte-level model without a
 # tokenizer.json; sampling (seeded, top-k 1 = greedy); bad text input; and the
@@ -113,30 +114,40 @@ OUT=$("$WORK/bert.exe" --prompt "$TEXT" --output "$WORK/bert-prompt.npy")
 cmp "$WORK/bert-prompt.npy" "$WORK/bert-ids.npy" # e2e-bert checks --input-ids against PyTorch
 $PY "$ROOT/tests/e2e/check_encoder.py" --model "$WORK/bert" --exe "$WORK/bert.exe" --input-ids "$IDS"
 
-step "Unigram: xfc-tokenize against SentencePiece, then --prompt on a random T5"
-mkdir -p "$WORK/t5"
-UV=$($PY "$HERE/make_tokenizer.py" --kind unigram --out "$WORK/t5/tokenizer.json")
-$PY "$HERE/check_text.py" tokenizer --kind unigram --tokenize "$BIN/xfc-tokenize" \
-  --json "$WORK/t5/tokenizer.json"
-$PY "$ROOT/tests/e2e/make_t5.py" --out "$WORK/t5" --vocab "$UV" --seed 15
-"$BIN/xfc" build "$WORK/t5" -o "$WORK/t5.exe"
-TEXT="Hello world, the quick fox"
-$PY - "$HERE" "$WORK/t5.exe" "$TEXT" <<'PYEOF'
+# SentencePiece models, Unigram (T5) and BPE with byte fallback (LLaMA-2): the ids are
+# SentencePiece's own; the printed text is the decoding of the ids --input-ids generates
+# (whose numbers e2e-t5 / e2e-llama check against PyTorch).
+sentencepiece_case() { # KIND FAMILY MAKE-SCRIPT [MAKE-ARGS...]
+  local kind=$1 family=$2 make=$3
+  shift 3
+  step "$kind: xfc-tokenize against SentencePiece, then --prompt on a random $family"
+  mkdir -p "$WORK/$family"
+  local v
+  v=$($PY "$HERE/make_tokenizer.py" --kind "$kind" --out "$WORK/$family/tokenizer.json")
+  $PY "$HERE/check_text.py" tokenizer --kind "$kind" --tokenize "$BIN/xfc-tokenize" \
+    --json "$WORK/$family/tokenizer.json"
+  $PY "$ROOT/tests/e2e/$make" --out "$WORK/$family" --vocab "$v" --seed 15 "$@"
+  "$BIN/xfc" build "$WORK/$family" -o "$WORK/$family.exe"
+  $PY - "$HERE" "$WORK/$family.exe" "$kind" "Hello world, the quick fox" <<'PYEOF'
 import json, subprocess, sys
 sys.path.insert(0, sys.argv[1])
-import unigram_reference
+import sentencepiece_reference as r
 from make_tokenizer import TEXT
-exe, text = sys.argv[2], sys.argv[3]
-_, sp = unigram_reference.make(TEXT)
-ids = unigram_reference.Reference(sp).encode(text)
+exe, kind, text = sys.argv[2], sys.argv[3], sys.argv[4]
+_, sp = (r.make if kind == "unigram" else r.make_bpe)(TEXT)
+ref = (r.Reference if kind == "unigram" else r.BosReference)(sp)
+ids = ref.encode(text)
 run = lambda *a: subprocess.run([exe, *a], check=True, capture_output=True).stdout
 gen = json.loads(run("--input-ids", ",".join(map(str, ids)), "--max-new-tokens", "10"))["generated_ids"][0]
-want = unigram_reference.Reference(sp).decode(gen) + b"\n"
+want = ref.decode(gen) + b"\n"
 got = run("--prompt", text, "--max-new-tokens", "10")
-print(f"t5: {text!r} = {ids} -> {gen} -> {got!r}", file=sys.stderr)
+print(f"{kind}: {text!r} = {ids} -> {gen} -> {got!r}", file=sys.stderr)
 if got != want:
-    sys.exit(f"the T5 printed {got!r}; SentencePiece decodes its ids as {want!r}")
+    sys.exit(f"the model printed {got!r}; SentencePiece's pieces of its ids are {want!r}")
 PYEOF
+}
+sentencepiece_case unigram t5 make_t5.py
+sentencepiece_case spbpe llama make_llama.py --model-type llama
 
 step "a byte-level model without tokenizer.json: --prompt is its bytes"
 mkdir -p "$WORK/bytes"
