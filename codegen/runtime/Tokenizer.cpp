@@ -96,6 +96,32 @@ size_t incompleteTail(const std::string &s) {
   return 0;
 }
 
+// ---- SentencePiece pieces ----------------------------------------------------
+
+/// The byte piece of byte_fallback: "<0x41>" for 0x41.
+std::string bytePieceName(unsigned char b) {
+  char name[8];
+  std::snprintf(name, sizeof(name), "<0x%02X>", b);
+  return name;
+}
+
+/// Appends what a SentencePiece piece stands for: a byte piece's byte, else
+/// its text with U+2581 as a space.
+void appendPieceText(std::string &out, const std::string &piece) {
+  if (piece.size() == 6 && piece.compare(0, 3, "<0x") == 0 && piece[5] == '>') {
+    out += (char)std::stoi(piece.substr(3, 2), nullptr, 16);
+    return;
+  }
+  for (uint32_t c : codepoints(piece)) {
+    if (c == 0x2581)
+      out += ' ';
+    else if (c >= 0x110000)
+      out += (char)(c - 0x110000);
+    else
+      appendUtf8(out, c);
+  }
+}
+
 // ---- character classes of GPT-2's pattern ----------------------------------
 
 bool isSpace(uint32_t c) {
@@ -339,13 +365,8 @@ public:
         out += tokens[id];
         continue;
       }
-      const std::string &t = tokens[id];
       if (!byteLevel) { // SentencePiece style: <0xXX> is a byte, U+2581 a space
-        if (t.size() == 6 && t.compare(0, 3, "<0x") == 0 && t[5] == '>')
-          out += (char)std::stoi(t.substr(3, 2), nullptr, 16);
-        else
-          for (uint32_t c : codepoints(t))
-            c == 0x2581 ? (void)(out += ' ') : appendUtf8(out, c);
+        appendPieceText(out, tokens[id]);
         continue;
       }
       for (uint32_t cp : codepoints(tokens[id])) {
@@ -395,10 +416,8 @@ private:
         ids.push_back(it->second);
       } else if (byteFallback) {
         for (unsigned char b : sym) {
-          char name[8];
-          std::snprintf(name, sizeof(name), "<0x%02X>", b);
-          auto p = vocab.find(name);
-          check(p != vocab.end(), "byte_fallback without the piece " + std::string(name));
+          auto p = vocab.find(bytePieceName(b));
+          check(p != vocab.end(), "byte_fallback without the piece " + bytePieceName(b));
           ids.push_back(p->second);
         }
       } else if (unk >= 0) {
@@ -715,19 +734,7 @@ public:
       if (id < 0 || id >= (int64_t)tokens.size() ||
           std::find(special.begin(), special.end(), id) != special.end())
         continue;
-      const std::string &t = tokens[id];
-      if (t.size() == 6 && t.compare(0, 3, "<0x") == 0 && t[5] == '>') {
-        out += (char)std::stoi(t.substr(3, 2), nullptr, 16);
-        continue;
-      }
-      for (uint32_t c : codepoints(t)) {
-        if (c == 0x2581)
-          out += ' ';
-        else if (c >= 0x110000)
-          out += (char)(c - 0x110000);
-        else
-          appendUtf8(out, c);
-      }
+      appendPieceText(out, tokens[id]);
     }
     return !out.empty() && out[0] == ' ' ? out.substr(1) : out;
   }
@@ -790,11 +797,9 @@ private:
         else
           appendUtf8(bytes, c);
         for (unsigned char b : bytes) {
-          char name[8];
-          std::snprintf(name, sizeof(name), "<0x%02X>", b);
-          auto p = pieces.find(name);
+          auto p = pieces.find(bytePieceName(b));
           if (p == pieces.end())
-            throw Error(file + ": byte_fallback without the piece " + std::string(name));
+            throw Error(file + ": byte_fallback without the piece " + bytePieceName(b));
           ids.push_back(p->second.first);
         }
       } else if (!lastUnk) {
