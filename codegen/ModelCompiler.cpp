@@ -240,6 +240,7 @@ bool mlir::xf::compileModelToExecutable(ModuleOp module, const ModelCompileOptio
   HostOptions host;
   host.modelName = fs::path(options.output).filename().string();
   host.weights = options.weights;
+  host.deviceApi = ::xf::codegen::deviceApiOf(halideTarget);
   std::string cpp;
   if (failed(emitHostCpp(module, host, cpp))) {
     error = "code generation failed (see the diagnostic above)";

@@ -48,8 +48,11 @@ struct AttentionParts {
 /// One query row at a time (16 rows per task): scalar dot products, the
 /// softmax over the row's visible keys, then the values. (GPT-2 small's
 /// attention kernels at 128 / 512 tokens: 38.0 / 171.9 ms with a task per
-/// row, 33.8 / 147.7 ms with 16.)
-Func attentionByRow(AttentionParts &p) {
+/// row, 33.8 / 147.7 ms with 16.) On a GPU (`gpu`), the GPU schedule: a block
+/// per (query row, head, batch); the row's scores and weights, in shared
+/// memory, are made by lanes of threads over the keys, the values by lanes
+/// over the head dimension; the row's max and sum by the block.
+Func attentionByRow(AttentionParts &p, bool gpu) {
   Var d("d"), j("j"), i("i"), h("h"), b("b"), ih("ih");
   RDom rd(0, p.q.dim(0).extent(), "rd");
   Func query("attn_row_query"), dot("attn_row_dot"), score("attn_row_score");
@@ -69,6 +72,29 @@ Func attentionByRow(AttentionParts &p) {
   num(d, i, h, b) += e(rj, i, h, b) * p.val(d, rj, h / p.group, b);
   out(d, i, h, b) = num(d, i, h, b) / den(i, h, b);
 
+  if (gpu) {
+    Var dO("d_o"), dI("d_i"), jo("j_o"), ji("j_i");
+    auto keyLanes = [&](Stage st) {
+      st.split(j, jo, ji, kGpuLanes, TailStrategy::GuardWithIf).gpu_threads(ji);
+    };
+    auto dimLanes = [&](Stage st) {
+      st.split(d, dO, dI, kGpuLanes, TailStrategy::GuardWithIf).gpu_threads(dI);
+    };
+    out.split(d, dO, dI, kGpuLanes, TailStrategy::GuardWithIf)
+        .reorder(dI, dO, i, h, b)
+        .gpu_blocks(i, h, b)
+        .gpu_threads(dI);
+    if (p.queryRotated)
+      dimLanes(query.compute_at(out, i));
+    keyLanes(dot.compute_at(out, i));
+    keyLanes(dot.update());
+    mx.compute_at(out, i);
+    keyLanes(e.compute_at(out, i));
+    den.compute_at(out, i);
+    dimLanes(num.compute_at(out, i));
+    dimLanes(num.update());
+    return out;
+  }
   Var chunk("chunk"), row("row");
   out.compute_root()
       .fuse(i, h, ih)
@@ -179,7 +205,7 @@ Func attentionByTile(AttentionParts &p, int64_t headDim) {
 
 } // namespace
 
-Func emitAttention(const KernelSpec &s, Inputs &in) {
+Func emitAttention(const KernelSpec &s, Inputs &in, bool gpu) {
   AttentionParts p;
   p.q = in[0];
   p.k = in[1];
@@ -248,7 +274,9 @@ Func emitAttention(const KernelSpec &s, Inputs &in) {
     return hi;
   };
 
-  Func byRow = attentionByRow(p);
+  if (gpu)
+    return attentionByRow(p, /*gpu=*/true);
+  Func byRow = attentionByRow(p, /*gpu=*/false);
   Func byTile = attentionByTile(p, s.inputs[2].shape[3]);
   Func out("attention");
   Expr tiled = sq >= kTileRows;

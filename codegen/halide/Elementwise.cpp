@@ -12,7 +12,7 @@ using namespace Halide;
 
 namespace xf::codegen {
 
-Func emitElementwise(const KernelSpec &s, Inputs &in) {
+Func emitElementwise(const KernelSpec &s, Inputs &in, bool gpu) {
   int r = s.output.rank();
   std::vector<Var> v = makeVars(r);
   Expr x = in[0](v);
@@ -49,7 +49,10 @@ Func emitElementwise(const KernelSpec &s, Inputs &in) {
   }
   Func out(kernelKindName(s.kind));
   out(v) = result;
-  scheduleRowwise(out, v, s);
+  if (gpu)
+    gpuScheduleRowwise(out, v);
+  else
+    scheduleRowwise(out, v, s);
   return out;
 }
 

@@ -3,7 +3,8 @@
 // Shared helpers of the Halide emitters. Halide orders dimensions innermost
 // first; tensors here are described outermost first, so tensor dimension t of
 // a rank-r tensor is Halide dimension r-1-t. Each emitter defines the
-// algorithm and then applies its CPU schedule (a separate function beside it).
+// algorithm and then applies its CPU schedule or, with `gpu` (CUDA, OpenCL),
+// its GPU schedule, in which every stage runs on the device.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,6 +40,16 @@ inline std::vector<Halide::Expr> exprs(const std::vector<Halide::Var> &v) {
 Halide::Var scheduleRowwise(Halide::Func out, const std::vector<Halide::Var> &v,
                             const KernelSpec &s, int vector = 16);
 
+/// The GPU schedule of the same outputs: the innermost dimension in lanes of
+/// `threads` GPU threads, every other dimension fused into one loop of rows,
+/// one block per row (its lanes loop over the row). Returns the block's row
+/// loop, where per-row producers go (computed once per row by the block).
+Halide::Var gpuScheduleRowwise(Halide::Func out, const std::vector<Halide::Var> &v,
+                               int threads = 64);
+
+/// Lanes of GPU threads per block in the GPU schedules.
+constexpr int kGpuLanes = 64;
+
 using Inputs = std::vector<Halide::ImageParam>;
 
 /// HF's gelu_new, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), with tanh
@@ -63,24 +74,24 @@ inline Halide::Expr ropeAt(const std::function<Halide::Expr(Halide::Expr)> &at, 
   return at(d) * Halide::cos(angle) + partner * Halide::sin(angle);
 }
 
-Halide::Func emitEmbedding(const KernelSpec &s, Inputs &in);
-Halide::Func emitLinear(const KernelSpec &s, Inputs &in);
-Halide::Func emitMatmul(const KernelSpec &s, Inputs &in);
-Halide::Func emitElementwise(const KernelSpec &s, Inputs &in);
-Halide::Func emitLayerNorm(const KernelSpec &s, Inputs &in);
-Halide::Func emitSoftmax(const KernelSpec &s, Inputs &in);
-Halide::Func emitRmsNorm(const KernelSpec &s, Inputs &in);
-Halide::Func emitRope(const KernelSpec &s, Inputs &in);
-Halide::Func emitRepeatHeads(const KernelSpec &s, Inputs &in);
-Halide::Func emitTranspose(const KernelSpec &s, Inputs &in);
-Halide::Func emitCausalMask(const KernelSpec &s, Inputs &in);
-Halide::Func emitPaddingMask(const KernelSpec &s, Inputs &in);
-Halide::Func emitAttention(const KernelSpec &s, Inputs &in);
-Halide::Func emitMoe(const KernelSpec &s, Inputs &in);
-Halide::Func emitRelativePositionBias(const KernelSpec &s, Inputs &in);
-Halide::Func emitIota(const KernelSpec &s, Inputs &in);
-Halide::Func emitCompare(const KernelSpec &s, Inputs &in);
-Halide::Func emitSelect(const KernelSpec &s, Inputs &in);
+Halide::Func emitEmbedding(const KernelSpec &s, Inputs &in, bool gpu);
+Halide::Func emitLinear(const KernelSpec &s, Inputs &in, bool gpu);
+Halide::Func emitMatmul(const KernelSpec &s, Inputs &in, bool gpu);
+Halide::Func emitElementwise(const KernelSpec &s, Inputs &in, bool gpu);
+Halide::Func emitLayerNorm(const KernelSpec &s, Inputs &in, bool gpu);
+Halide::Func emitSoftmax(const KernelSpec &s, Inputs &in, bool gpu);
+Halide::Func emitRmsNorm(const KernelSpec &s, Inputs &in, bool gpu);
+Halide::Func emitRope(const KernelSpec &s, Inputs &in, bool gpu);
+Halide::Func emitRepeatHeads(const KernelSpec &s, Inputs &in, bool gpu);
+Halide::Func emitTranspose(const KernelSpec &s, Inputs &in, bool gpu);
+Halide::Func emitCausalMask(const KernelSpec &s, Inputs &in, bool gpu);
+Halide::Func emitPaddingMask(const KernelSpec &s, Inputs &in, bool gpu);
+Halide::Func emitAttention(const KernelSpec &s, Inputs &in, bool gpu);
+Halide::Func emitMoe(const KernelSpec &s, Inputs &in, bool gpu);
+Halide::Func emitRelativePositionBias(const KernelSpec &s, Inputs &in, bool gpu);
+Halide::Func emitIota(const KernelSpec &s, Inputs &in, bool gpu);
+Halide::Func emitCompare(const KernelSpec &s, Inputs &in, bool gpu);
+Halide::Func emitSelect(const KernelSpec &s, Inputs &in, bool gpu);
 
 /// T5's bucket of relative position `rel` (key - query), read from tables
 /// made at compile time with the reference's float32 formula.

@@ -106,6 +106,10 @@ bool compileHalideRuntime(const std::string &target, const std::string &objectPa
 /// The Halide target string for "host" and other aliases; false if unknown.
 bool resolveTarget(const std::string &alias, std::string &halideTarget, std::string &error);
 
+/// The GPU API a resolved target's kernels run on: "cuda", "opencl", or ""
+/// for CPU targets.
+std::string deviceApiOf(const std::string &halideTarget);
+
 } // namespace xf::codegen
 
 #endif // XF_CODEGEN_HALIDE_KERNELSPEC_H

@@ -96,9 +96,36 @@ void scheduleGemmPanels(Func out, Func acc, const std::vector<Var> &v, Var c, RV
       .unroll(ri);
 }
 
+/// GPU: a thread per output point, its accumulator in a register over the
+/// whole of K (no shared-memory tiling yet); 16 x 16 threads a block, or
+/// 128 x 1 for a single row (a decode step). Dimensions past the second
+/// (batch) are fused into a third block dimension.
+void gpuScheduleGemm(Func out, Func acc, const std::vector<Var> &v, Expr rows) {
+  Var xo("xo"), xi("xi"), yo("yo"), yi("yi");
+  if (v.size() < 2) {
+    out.gpu_tile(v[0], xo, xi, 128, TailStrategy::GuardWithIf);
+    acc.compute_at(out, xi);
+    return;
+  }
+  Var batch = v.size() > 2 ? v[2] : Var();
+  for (size_t i = 3; i < v.size(); ++i) {
+    Var fused("batch" + std::to_string(i));
+    out.fuse(batch, v[i], fused);
+    batch = fused;
+  }
+  auto tile = [&](Stage st, int cols, int tileRows) {
+    st.gpu_tile(v[0], v[1], xo, yo, xi, yi, cols, tileRows, TailStrategy::GuardWithIf);
+    if (v.size() > 2)
+      st.gpu_blocks(batch);
+  };
+  tile(out.specialize(rows == 1), 128, 1);
+  tile(out, 16, 16);
+  acc.compute_at(out, xi);
+}
+
 } // namespace
 
-Func emitLinear(const KernelSpec &s, Inputs &in) {
+Func emitLinear(const KernelSpec &s, Inputs &in, bool gpu) {
   ImageParam x = in[0], w = in[1];
   int r = s.output.rank();
   std::vector<Var> v = makeVars(r);
@@ -176,14 +203,16 @@ Func emitLinear(const KernelSpec &s, Inputs &in) {
   if (hasResidual)
     result += in[next](v);
   out(v) = result;
-  if (panels && r >= 2)
+  if (gpu)
+    gpuScheduleGemm(out, acc, v, r >= 2 ? x.dim(1).extent() : Expr(1));
+  else if (panels && r >= 2)
     scheduleGemmPanels(out, acc, v, c, k.x, width, x.dim(1).extent(), hasGate);
   else if (r >= 2)
     scheduleGemm(out, acc, v, k.x, s.output.shape.back(), hasResidual, hasGate, s.flag);
   return out;
 }
 
-Func emitMatmul(const KernelSpec &s, Inputs &in) {
+Func emitMatmul(const KernelSpec &s, Inputs &in, bool gpu) {
   ImageParam a = in[0], b = in[1];
   int r = s.output.rank();
   std::vector<Var> v = makeVars(r);
@@ -195,7 +224,10 @@ Func emitMatmul(const KernelSpec &s, Inputs &in) {
   acc(v) = 0.0f;
   acc(v) += a(ai) * b(bi);
   out(v) = acc(v);
-  scheduleGemm(out, acc, v, k.x, s.output.shape.back(), /*mayAlias=*/false);
+  if (gpu)
+    gpuScheduleGemm(out, acc, v, a.dim(1).extent());
+  else
+    scheduleGemm(out, acc, v, k.x, s.output.shape.back(), /*mayAlias=*/false);
   return out;
 }
 

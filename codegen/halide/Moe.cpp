@@ -13,7 +13,7 @@ using namespace Halide;
 
 namespace xf::codegen {
 
-Func emitMoe(const KernelSpec &s, Inputs &in) {
+Func emitMoe(const KernelSpec &s, Inputs &in, bool gpu) {
   ImageParam x = in[0], gate = in[1], w1 = in[2], w2 = in[3], w3 = in[4];
   int r = s.output.rank(), topK = (int)s.ints[0];
   std::vector<Var> v = makeVars(r);
@@ -70,7 +70,16 @@ Func emitMoe(const KernelSpec &s, Inputs &in) {
   }
   out(v) = acc;
 
-  if (r >= 2) {
+  if (gpu) { // a block per token: routing by the block, the experts' rows in lanes
+    Var tokens = gpuScheduleRowwise(out, v), io("io"), ii("ii");
+    for (Func f : {logits, ex, prob})
+      f.compute_at(out, tokens);
+    for (Func &c : chosen)
+      c.compute_at(out, tokens);
+    for (Func &h : hiddenFns)
+      h.compute_at(out, tokens).split(i, io, ii, kGpuLanes, TailStrategy::GuardWithIf)
+          .gpu_threads(ii);
+  } else if (r >= 2) {
     out.parallel(v[1]).vectorize(v[0], 8, TailStrategy::GuardWithIf);
     logits.compute_at(out, v[1]);
     ex.compute_at(out, v[1]);

@@ -23,7 +23,7 @@ std::vector<Var> rowVars(const std::vector<Var> &v) {
 }
 } // namespace
 
-Func emitLayerNorm(const KernelSpec &s, Inputs &in) {
+Func emitLayerNorm(const KernelSpec &s, Inputs &in, bool gpu) {
   ImageParam x = in[0], gamma = in[1], beta = in[2];
   int r = s.output.rank();
   std::vector<Var> v = makeVars(r), rows = rowVars(v);
@@ -34,15 +34,15 @@ Func emitLayerNorm(const KernelSpec &s, Inputs &in) {
   Expr centred = x(rowIndex(v, rd)) - mean(rows);
   var(rows) = sum(centred * centred) / cast<float>(d);
   out(v) = (x(v) - mean(rows)) * (1.0f / sqrt(var(rows) + s.scalar)) * gamma(v[0]) + beta(v[0]);
-  Var row = scheduleRowwise(out, v, s);
-  if (r >= 2) {
+  Var row = gpu ? gpuScheduleRowwise(out, v) : scheduleRowwise(out, v, s);
+  if (r >= 2 || gpu) {
     mean.compute_at(out, row);
     var.compute_at(out, row);
   }
   return out;
 }
 
-Func emitRmsNorm(const KernelSpec &s, Inputs &in) {
+Func emitRmsNorm(const KernelSpec &s, Inputs &in, bool gpu) {
   ImageParam x = in[0], weight = in[1];
   int r = s.output.rank();
   std::vector<Var> v = makeVars(r), rows = rowVars(v);
@@ -52,13 +52,13 @@ Func emitRmsNorm(const KernelSpec &s, Inputs &in) {
   Expr xr = x(rowIndex(v, rd));
   inv(rows) = 1.0f / sqrt(sum(xr * xr) / cast<float>(d) + s.scalar);
   out(v) = weight(v[0]) * (x(v) * inv(rows));
-  Var row = scheduleRowwise(out, v, s);
-  if (r >= 2)
+  Var row = gpu ? gpuScheduleRowwise(out, v) : scheduleRowwise(out, v, s);
+  if (r >= 2 || gpu)
     inv.compute_at(out, row);
   return out;
 }
 
-Func emitSoftmax(const KernelSpec &s, Inputs &in) {
+Func emitSoftmax(const KernelSpec &s, Inputs &in, bool gpu) {
   ImageParam x = in[0];
   int r = s.output.rank();
   std::vector<Var> v = makeVars(r), rows = rowVars(v);
@@ -68,6 +68,15 @@ Func emitSoftmax(const KernelSpec &s, Inputs &in) {
   e(v) = exp(x(v) - mx(rows));
   den(rows) = sum(e(rowIndex(v, rd)));
   out(v) = e(v) / den(rows);
+  if (gpu) { // the row's exponentials in lanes, its max and sum by the block
+    Var row = gpuScheduleRowwise(out, v), eo("eo"), ei("ei");
+    mx.compute_at(out, row);
+    e.compute_at(out, row)
+        .split(v[0], eo, ei, kGpuLanes, TailStrategy::GuardWithIf)
+        .gpu_threads(ei);
+    den.compute_at(out, row);
+    return out;
+  }
   Var row = scheduleRowwise(out, v, s);
   if (r >= 2) {
     mx.compute_at(out, row);

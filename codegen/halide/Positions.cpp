@@ -12,16 +12,18 @@ using namespace Halide;
 
 namespace xf::codegen {
 
-Func emitIota(const KernelSpec &s, Inputs &) {
+Func emitIota(const KernelSpec &s, Inputs &, bool gpu) {
   int r = s.output.rank();
   std::vector<Var> v = makeVars(r);
   // ints[0] is the axis outermost first; Halide's dims run innermost first.
   Func out("iota");
   out(v) = cast<int64_t>(v[r - 1 - (int)s.ints[0]]);
+  if (gpu)
+    gpuScheduleRowwise(out, v);
   return out;
 }
 
-Func emitCompare(const KernelSpec &s, Inputs &in) {
+Func emitCompare(const KernelSpec &s, Inputs &in, bool gpu) {
   int r = s.output.rank();
   std::vector<Var> v = makeVars(r);
   auto operand = [&](int i) {
@@ -42,15 +44,21 @@ Func emitCompare(const KernelSpec &s, Inputs &in) {
   }
   Func out("compare");
   out(v) = cast<int64_t>(c);
-  scheduleRowwise(out, v, s, 8);
+  if (gpu)
+    gpuScheduleRowwise(out, v);
+  else
+    scheduleRowwise(out, v, s, 8);
   return out;
 }
 
-Func emitSelect(const KernelSpec &s, Inputs &in) {
+Func emitSelect(const KernelSpec &s, Inputs &in, bool gpu) {
   std::vector<Var> v = makeVars(s.output.rank());
   Func out("select");
   out(v) = select(in[0](v) != cast<int64_t>(0), s.scalar, s.scalar2);
-  scheduleRowwise(out, v, s);
+  if (gpu)
+    gpuScheduleRowwise(out, v);
+  else
+    scheduleRowwise(out, v, s);
   return out;
 }
 

@@ -29,12 +29,15 @@ Expr t5BucketExpr(Expr rel, bool bidirectional, int64_t buckets, int64_t maxDist
                (int)buckets - 1);
 }
 
-Func emitRelativePositionBias(const KernelSpec &s, Inputs &in) {
+Func emitRelativePositionBias(const KernelSpec &s, Inputs &in, bool gpu) {
   ImageParam table = in[0];
   Var j("j"), i("i"), h("h");
   Func out("relative_position_bias");
   out(j, i, h) = table(h, t5BucketExpr(j - i, s.ints[2] != 0, s.ints[0], s.ints[1]));
-  out.vectorize(j, 8, TailStrategy::GuardWithIf).parallel(i);
+  if (gpu)
+    gpuScheduleRowwise(out, {j, i, h});
+  else
+    out.vectorize(j, 8, TailStrategy::GuardWithIf).parallel(i);
   return out;
 }
 

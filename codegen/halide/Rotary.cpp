@@ -12,13 +12,16 @@ using namespace Halide;
 
 namespace xf::codegen {
 
-Func emitRope(const KernelSpec &s, Inputs &in) {
+Func emitRope(const KernelSpec &s, Inputs &in, bool gpu) {
   ImageParam x = in[0], pos = in[1];
   int dim = (int)s.output.shape[3];
   Var d("d"), j("j"), h("h"), b("b");
   Func out("rope");
   out(d, j, h, b) = ropeAt([&](Expr e) { return x(e, j, h, b); }, d, pos(j, b), dim, s.scalar);
-  out.vectorize(d, 8, TailStrategy::GuardWithIf).parallel(j);
+  if (gpu)
+    gpuScheduleRowwise(out, {d, j, h, b});
+  else
+    out.vectorize(d, 8, TailStrategy::GuardWithIf).parallel(j);
   return out;
 }
 

@@ -19,6 +19,8 @@ struct HostOptions {
   std::string modelName = "model";
   /// Overrides the checkpoint path recorded in xf.model when non-empty.
   std::string weights;
+  /// The kernels' GPU API ("cuda", "opencl"), or "" when they run on the CPU.
+  std::string deviceApi;
 };
 
 /// Writes the host C++ of `module` into `out`; fails with a diagnostic on an

@@ -53,7 +53,7 @@ void keep(xfc_model &m, const Tensor &t, int64_t from) {
   Tensor c = t.contiguous();
   m.cols = c.dim(2);
   m.rows = c.dim(1) - from;
-  m.output.assign(c.f32data() + from * m.cols, c.f32data() + c.dim(1) * m.cols);
+  m.output.assign(c.f32read() + from * m.cols, c.f32read() + c.dim(1) * m.cols);
 }
 
 void freshCaches(xfc_model &m) {
@@ -100,6 +100,7 @@ xfc_model *xfc_model_create(const char *weightsPath, char *error, int64_t errorS
   try {
     m->desc = &libraryModel();
     m->entries = libraryEntries();
+    useDevice(*m->desc);
     m->ctx.params = loadParams(*m->desc, weightsPath ? weightsPath : m->desc->checkpoint);
     return m;
   } catch (const std::exception &e) {

@@ -186,7 +186,7 @@ public:
                                 const std::function<void(int64_t)> &onToken = {}) {
     std::vector<int64_t> out;
     int64_t v = desc.vocabSize;
-    int64_t next = pick(logits.f32data() + (logits.dim(1) - 1) * v, v);
+    int64_t next = pick(logits.f32read() + (logits.dim(1) - 1) * v, v);
     while ((int64_t)out.size() < n) {
       out.push_back(next);
       if (onToken)
@@ -213,7 +213,7 @@ public:
     } else {
       step = prompt(ids); // full recompute
     }
-    return pick(step.f32data() + (step.dim(1) - 1) * desc.vocabSize, desc.vocabSize);
+    return pick(step.f32read() + (step.dim(1) - 1) * desc.vocabSize, desc.vocabSize);
   }
 
   /// Times `n` decode steps after the prompt `ids` (whose logits are
@@ -222,7 +222,7 @@ public:
   std::vector<double> timeDecode(std::vector<int64_t> ids, const Tensor &logits, int64_t n) {
     std::vector<double> ms;
     int64_t v = desc.vocabSize;
-    int64_t next = argmaxRow(logits.f32data() + (logits.dim(1) - 1) * v, v);
+    int64_t next = argmaxRow(logits.f32read() + (logits.dim(1) - 1) * v, v);
     for (int64_t k = 0; k < n && (int64_t)ids.size() < desc.maxSeq; ++k) {
       ids.push_back(next);
       auto start = std::chrono::steady_clock::now();
@@ -417,6 +417,7 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
 
   auto start = std::chrono::steady_clock::now();
   Context ctx;
+  useDevice(desc);
   ctx.params = loadParams(desc, weights.empty() ? desc.checkpoint : weights);
   int64_t weightBytes = MemoryCounters::live(), cacheBytes = 0;
   for (const CacheDesc &c : desc.caches)
@@ -467,7 +468,7 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
     if (out.rank() != 3 || out.dim(0) != b || out.dim(1) != l || out.dim(2) != v)
       throw Error("internal: the model returned an output of an unexpected shape");
     for (int64_t s = 0; s < b; ++s)
-      std::memcpy(&logitsOut[s * l * v], out.f32data() + s * l * v,
+      std::memcpy(&logitsOut[s * l * v], out.f32read() + s * l * v,
                   batch[s].size() * v * sizeof(float));
   }
   for (size_t s = 0; s < rows.size() && !entries.forwardPadded; ++s) {
@@ -476,7 +477,7 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
     Tensor logits = runner.prompt(rows[s]);
     if (logits.dim(0) != 1 || logits.dim(1) != (int64_t)rows[s].size() || logits.dim(2) != v)
       throw Error("internal: the model returned an output of an unexpected shape");
-    std::memcpy(&logitsOut[s * longest * v], logits.f32data(), rows[s].size() * v * sizeof(float));
+    std::memcpy(&logitsOut[s * longest * v], logits.f32read(), rows[s].size() * v * sizeof(float));
     if (maxNew)
       generated.push_back(runner.generate(rows[s], logits, n, onToken));
   }

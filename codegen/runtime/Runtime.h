@@ -28,8 +28,13 @@ struct Error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+struct DeviceMirror; // Device.cpp
+struct DeviceCrop;
+
 /// A dense f32 or i64 tensor, outermost dimension first, with element strides
-/// (views into a KV-cache are strided). Copies share storage.
+/// (views into a KV-cache are strided). Copies share storage. In a GPU build
+/// (useDevice) its storage also has a device copy, which the kernels read and
+/// write; the host pointers below bring the device's newer contents back first.
 class Tensor {
 public:
   Tensor() = default;
@@ -55,20 +60,32 @@ public:
   const std::vector<int64_t> &strides() const { return strides_; }
   int64_t numel() const;
   bool isInt() const { return isInt_; }
-  float *f32data() const { return static_cast<float *>(data_); }
-  int64_t *i64data() const { return static_cast<int64_t *>(data_); }
+  /// The elements on the host, to read and write: in a GPU build the device
+  /// copy is then stale, and the next kernel call uploads the storage.
+  float *f32data() const;
+  int64_t *i64data() const;
+  /// The elements on the host, to read only (the device copy stays valid).
+  const float *f32read() const;
   bool empty() const { return !storage_; }
 
   /// A Halide buffer describing this tensor (dimension 0 innermost); valid
-  /// while this object lives and is not moved.
+  /// while this object lives and is not moved. In a GPU build it carries the
+  /// device copy, which it then makes current: a kernel call may write it.
   halide_buffer_t *hb();
+  /// Copies `src` (this view's shape) into this view's elements: on the
+  /// device in a GPU build, else on the host.
+  void copyFrom(const Tensor &src);
 
 private:
   static Tensor allocate(std::vector<int64_t> shape, bool isInt);
   /// Another view of this tensor's storage.
   Tensor view(void *data, std::vector<int64_t> shape, std::vector<int64_t> strides) const;
   size_t elemSize() const { return isInt_ ? sizeof(int64_t) : sizeof(float); }
+  /// Device.cpp: the device copy in buf_, made current first.
+  void attachDevice();
   std::shared_ptr<void> storage_;
+  std::shared_ptr<DeviceMirror> mirror_; // GPU builds
+  std::shared_ptr<DeviceCrop> crop_;     // a view that does not start the storage
   void *data_ = nullptr;
   bool isInt_ = false;
   std::vector<int64_t> shape_, strides_;
@@ -108,7 +125,19 @@ struct ModelDesc {
   std::vector<ParamDesc> params;
   std::vector<CacheDesc> caches; // key, value, key, value, ... per layer
   int64_t decoderStartTokenId = -1; // encoder-decoder models
+  /// GPU builds: "cuda" or "opencl", and the Halide device interface of the
+  /// kernels; null for CPU builds.
+  const char *deviceApi = nullptr;
+  const halide_device_interface_t *(*deviceInterface)() = nullptr;
 };
+
+/// Runs the kernels on the device of `desc` (a GPU build; nothing for a CPU
+/// one): loads the driver library, checks that a device answers, and gives
+/// every tensor allocated from now on a device copy. Throws Error if there is
+/// no usable device.
+void useDevice(const ModelDesc &desc);
+/// Whether tensors have device copies (after useDevice of a GPU build).
+bool deviceInUse();
 
 /// The activation buffers planned by xf-plan-memory: buffer i holds one live
 /// value at a time, grows to the largest value it is given, and is reused by

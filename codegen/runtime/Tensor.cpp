@@ -8,6 +8,8 @@
 
 #include "codegen/runtime/Runtime.h"
 
+#include "codegen/runtime/Device.h"
+
 #include "frontend/readers/Checkpoint.h"
 
 #include <algorithm>
@@ -91,6 +93,7 @@ Tensor Tensor::allocate(std::vector<int64_t> shape, bool isInt) {
   countAllocation((int64_t)bytes);
   t.data_ = p;
   t.isInt_ = isInt;
+  t.mirror_ = makeDeviceMirror(p, product(shape), isInt);
   t.strides_ = contiguousStrides(shape);
   t.shape_ = std::move(shape);
   return t;
@@ -147,6 +150,7 @@ Tensor Tensor::reshaped(std::vector<int64_t> shape) const {
 Tensor Tensor::view(void *data, std::vector<int64_t> shape, std::vector<int64_t> strides) const {
   Tensor t;
   t.storage_ = storage_;
+  t.mirror_ = mirror_;
   t.data_ = data;
   t.isInt_ = isInt_;
   t.shape_ = std::move(shape);
@@ -168,6 +172,10 @@ Tensor Tensor::contiguous() const {
   if (empty() || strides_ == contiguousStrides(shape_))
     return *this;
   Tensor t = isInt_ ? Tensor::i64(shape_) : Tensor::f32(shape_);
+  if (mirror_) { // on the device
+    t.copyFrom(*this);
+    return t;
+  }
   size_t elem = elemSize();
   int64_t n = numel(), r = rank();
   std::vector<int64_t> idx(r, 0);
@@ -259,6 +267,8 @@ halide_buffer_t *Tensor::hb() {
   buf_.type = isInt_ ? halide_type_t(halide_type_int, 64) : halide_type_t(halide_type_float, 32);
   buf_.dimensions = r;
   buf_.dim = dims_.data();
+  if (mirror_)
+    attachDevice();
   return &buf_;
 }
 
@@ -280,6 +290,14 @@ Tensor cacheAppend(Tensor &cache, int64_t position, const Tensor &update, bool r
   if (b != cache.dim(0) || h != cache.dim(1) || d != cache.dim(3))
     throw Error("internal: cache update " + shapeStr(update.shape()) + " does not fit cache " +
                 shapeStr(cache.shape()));
+  if (deviceInUse()) { // on the device, in runs of consecutive slots
+    for (int64_t done = 0; done < s;) {
+      int64_t slot = (position + done) % cap, n = std::min(s - done, cap - slot);
+      cache.slice(2, slot, n).copyFrom(update.slice(2, done, n));
+      done += n;
+    }
+    return cache.prefix(2, std::min(position + s, cap));
+  }
   const std::vector<int64_t> &us = update.strides(), &cs = cache.strides();
   for (int64_t bi = 0; bi < b; ++bi)
     for (int64_t hi = 0; hi < h; ++hi)
