@@ -23,6 +23,8 @@ PACKAGES=(
   graphviz chromium
   # --target arm64: the cross compiler, and qemu to run the arm64 tests here
   g++-aarch64-linux-gnu qemu-user file
+  # --target opencl in the tests: pocl runs the GPU schedules on this CPU
+  pocl-opencl-icd ocl-icd-libopencl1
   # libraries the MLIR/LLVM cmake packages expect to find
   zlib1g-dev libzstd-dev libedit-dev libxml2-dev libcurl4-openssl-dev libffi-dev libncurses-dev
 )
