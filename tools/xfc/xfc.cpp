@@ -65,8 +65,9 @@ cl::opt<int64_t> maxSeq("max-seq", cl::desc("Maximum sequence length (default: t
                         cl::init(0), cl::sub(importCmd), cl::sub(compileCmd), cl::sub(buildCmd));
 cl::opt<std::string> weightsPath("weights", cl::desc("Checkpoint the executable loads"),
                                  cl::sub(compileCmd));
-cl::opt<std::string> target("target", cl::desc("host, x86-64-avx2, x86-64-avx512, or a Halide "
-                                               "target string"),
+cl::opt<std::string> target("target", cl::desc("host, x86-64-avx2, x86-64-avx512, x86-64, arm64, "
+                                               "cuda, cuda-sm90, opencl, or a Halide target "
+                                               "string; CPU variants separated by commas"),
                             cl::init("host"), cl::sub(compileCmd), cl::sub(buildCmd));
 cl::opt<bool> noOpt("no-opt", cl::desc("Run only what code generation needs"),
                     cl::sub(compileCmd), cl::sub(buildCmd));
