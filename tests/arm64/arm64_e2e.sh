@@ -3,21 +3,17 @@
 # `--target arm64` (Halide's arm-64-linux kernels, the host program and the
 # runtime cross-compiled and linked with Debian's aarch64-linux-gnu-g++) and
 # run under qemu-aarch64, through the same PyTorch checks as the x86-64 e2e
-# tests (logits over a ragged batch, greedy tokens, KV-cache decode): GPT-2,
-# LLaMA with grouped-query attention, Mistral's sliding window, Mixtral, BERT,
-# T5 — and the library form, linked by the cross compiler.
+# tests (tests/e2e/families.sh: logits over a ragged batch, greedy tokens,
+# KV-cache decode): GPT-2, LLaMA with grouped-query attention, Mistral's
+# sliding window, Mixtral, BERT, T5 — and the library form, linked by the
+# cross compiler.
 # Usage: arm64_e2e.sh BIN_DIR WORK_DIR
 set -euo pipefail
 BIN=$(cd "$1" && pwd)
 WORK=$2
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-E2E=$ROOT/tests/e2e
-PY=/usr/bin/python3
-export PYTHONDONTWRITEBYTECODE=1
+source "$(dirname "$0")/../e2e/families.sh"
 rm -rf "$WORK"
 mkdir -p "$WORK"
-step() { echo "== $*" >&2; }
 
 # An arm64 executable, run here under qemu with Debian's arm64 C library.
 arm_build() { # CHECKPOINT NAME [xfc flags]
@@ -30,30 +26,12 @@ arm_build() { # CHECKPOINT NAME [xfc flags]
   chmod +x "$WORK/$name.exe"
 }
 
-step "write checkpoints"
-$PY "$E2E/make_gpt2.py" --out "$WORK/gpt2" --seed 1 --untied-lm-head --eos 84
-$PY "$E2E/make_llama.py" --out "$WORK/llama" --model-type llama --kv-heads 2 --seed 1
-$PY "$E2E/make_llama.py" --out "$WORK/mistral" --model-type mistral --kv-heads 2 --sliding-window 4 --eos none --seed 4
-$PY "$E2E/make_llama.py" --out "$WORK/mixtral" --model-type mixtral --seed 1
-$PY "$E2E/make_bert.py" --out "$WORK/bert" --prefix --seed 1
-$PY "$E2E/make_t5.py" --out "$WORK/t5" --seed 1
-
-step "gpt2 (arm64, qemu)"
-arm_build "$WORK/gpt2" gpt2
-$PY "$E2E/check_gpt2.py" --model "$WORK/gpt2" --exe "$WORK/gpt2.exe" --input-ids "1,2,3;4,5" --max-new-tokens 6
-for m in llama mistral mixtral; do
-  step "$m (arm64, qemu)"
-  arm_build "$WORK/$m" "$m"
-  $PY "$E2E/check_causal_lm.py" --family llama --model "$WORK/$m" --exe "$WORK/$m.exe" \
-    --input-ids "1,2,3,4,5,6,7,8,9,10,11,12;7,8" --max-new-tokens 8
+write_checkpoints "$WORK"
+for f in "${FAMILIES[@]}"; do
+  step "$f (arm64, qemu)"
+  arm_build "$WORK/$f" "$f"
+  check_family "$f" "$WORK/$f" "$WORK/$f.exe"
 done
-step "bert (arm64, qemu)"
-arm_build "$WORK/bert" bert
-$PY "$E2E/check_encoder.py" --model "$WORK/bert" --exe "$WORK/bert.exe" --input-ids "1,2,3,4,5,6,7,8,9;10,11,12"
-step "t5 (arm64, qemu)"
-arm_build "$WORK/t5" t5
-$PY "$E2E/check_seq2seq.py" --model "$WORK/t5" --exe "$WORK/t5.exe" \
-  --input-ids "5,6,7,8,9,10,11,12,13,14,15,16;20,30,40" --max-new-tokens 8
 
 step "the library form for arm64, linked by the cross compiler"
 mkdir -p "$WORK/lib"
@@ -62,12 +40,5 @@ aarch64-linux-gnu-gcc -std=c99 -Wall -Werror -I "$WORK/lib" "$ROOT/examples/lib/
   "$WORK/lib/libmodel.a" -lstdc++ -lpthread -ldl -lm -o "$WORK/lib/generate"
 qemu-aarch64 -L /usr/aarch64-linux-gnu "$WORK/lib/generate" --logits "$WORK/lib/lib.bin" 1 2 3 > /dev/null
 "$WORK/gpt2.exe" --input-ids "1,2,3" --output "$WORK/lib/exe.npy"
-$PY - "$WORK/lib" <<'PYEOF'
-import sys, numpy
-d = sys.argv[1]
-exe = numpy.load(f"{d}/exe.npy")[0]
-lib = numpy.fromfile(f"{d}/lib.bin", dtype=numpy.float32).reshape(exe.shape)
-assert (lib == exe).all(), abs(lib - exe).max()
-print("arm64 library == arm64 executable, bit for bit")
-PYEOF
+check_lib_matches_exe "$WORK/lib"
 echo "arm64 e2e: all checks passed" >&2

@@ -10,15 +10,9 @@
 set -euo pipefail
 BIN=$(cd "$1" && pwd)
 WORK=$2
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-E2E=$ROOT/tests/e2e
-PY=/usr/bin/python3
-export PYTHONDONTWRITEBYTECODE=1
+source "$(dirname "$0")/../e2e/families.sh"
 rm -rf "$WORK"
 mkdir -p "$WORK"
-step() { echo "== $*" >&2; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # check_cuda EXE IR_DIR SM: PTX for sm_SM in EXE, one entry or more per kernel,
 # and every kernel on the device.
@@ -39,15 +33,8 @@ check_cuda() {
   echo "$(basename "$exe"): PTX for sm_$sm, $entries entries for $kernels kernels, all on the GPU"
 }
 
-step "write checkpoints"
-$PY "$E2E/make_gpt2.py" --out "$WORK/gpt2" --seed 1 --untied-lm-head --eos 84
-$PY "$E2E/make_llama.py" --out "$WORK/llama" --model-type llama --kv-heads 2 --seed 1
-$PY "$E2E/make_llama.py" --out "$WORK/mistral" --model-type mistral --kv-heads 2 --sliding-window 4 --eos none --seed 4
-$PY "$E2E/make_llama.py" --out "$WORK/mixtral" --model-type mixtral --seed 1
-$PY "$E2E/make_bert.py" --out "$WORK/bert" --prefix --seed 1
-$PY "$E2E/make_t5.py" --out "$WORK/t5" --seed 1
-
-for m in gpt2 llama mistral mixtral bert t5; do
+write_checkpoints "$WORK"
+for m in "${FAMILIES[@]}"; do
   step "$m: --target cuda"
   "$BIN/xfc" build "$WORK/$m" -o "$WORK/$m.cuda" --target cuda --dump-ir "$WORK/$m.ir"
   check_cuda "$WORK/$m.cuda" "$WORK/$m.ir" 80

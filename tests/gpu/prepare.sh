@@ -10,42 +10,20 @@ set -euo pipefail
 BIN=$(cd "$1" && pwd)
 OUT=$2
 TARGET=${3:-cuda}
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-E2E=$ROOT/tests/e2e
-PY=/usr/bin/python3
-export PYTHONDONTWRITEBYTECODE=1
+source "$(dirname "$0")/../e2e/families.sh"
 rm -rf "$OUT"
 mkdir -p "$OUT/models" "$OUT/bin" "$OUT/ref" "$OUT/cpu"
-step() { echo "== $*" >&2; }
 
-step "write checkpoints"
-$PY "$E2E/make_gpt2.py" --out "$OUT/models/gpt2" --seed 1 --untied-lm-head --eos 84
-$PY "$E2E/make_llama.py" --out "$OUT/models/llama" --model-type llama --kv-heads 2 --seed 1
-$PY "$E2E/make_llama.py" --out "$OUT/models/mistral" --model-type mistral --kv-heads 2 --sliding-window 4 --eos none --seed 4
-$PY "$E2E/make_llama.py" --out "$OUT/models/mixtral" --model-type mixtral --seed 1
-$PY "$E2E/make_bert.py" --out "$OUT/models/bert" --prefix --seed 1
-$PY "$E2E/make_t5.py" --out "$OUT/models/t5" --seed 1
-
-LONG="1,2,3,4,5,6,7,8,9,10,11,12;7,8"
-# name, check script and its flags, input ids, new tokens (0: an encoder)
-CASES=(
-  "gpt2|check_gpt2.py|1,2,3;4,5|6"
-  "llama|check_causal_lm.py --family llama|$LONG|8"
-  "mistral|check_causal_lm.py --family llama|$LONG|8"
-  "mixtral|check_causal_lm.py --family llama|$LONG|8"
-  "bert|check_encoder.py|1,2,3,4,5,6,7,8,9;10,11,12|0"
-  "t5|check_seq2seq.py|5,6,7,8,9,10,11,12,13,14,15,16;20,30,40|8"
-)
+write_checkpoints "$OUT/models"
 : > "$OUT/cases.txt"
-for c in "${CASES[@]}"; do
-  IFS='|' read -r name check ids new <<< "$c"
+for name in "${FAMILIES[@]}"; do
+  ids=$(family_ids "$name")
+  new=$(family_new_tokens "$name")
   step "$name: the x86-64 executable against PyTorch, then its outputs as the reference"
   "$BIN/xfc" build "$OUT/models/$name" -o "$OUT/cpu/$name"
+  check_family "$name" "$OUT/models/$name" "$OUT/cpu/$name"
   newFlag=()
   [ "$new" -gt 0 ] && newFlag=(--max-new-tokens "$new")
-  # shellcheck disable=SC2086
-  $PY "$E2E"/$check --model "$OUT/models/$name" --exe "$OUT/cpu/$name" --input-ids "$ids" "${newFlag[@]}"
   "$OUT/cpu/$name" --input-ids "$ids" "${newFlag[@]}" --output "$OUT/ref/$name.npy" \
     > "$OUT/ref/$name.json"
   step "$name: --target $TARGET"
