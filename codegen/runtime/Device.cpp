@@ -21,6 +21,9 @@ namespace xfrt {
 
 namespace {
 const halide_device_interface_t *gDevice = nullptr;
+DeviceTraffic gTraffic;
+
+int64_t bytesOf(const halide_buffer_t &b) { return (int64_t)b.dim[0].extent * b.type.bytes(); }
 
 void check(int rc, const char *what) {
   if (rc != 0)
@@ -44,6 +47,8 @@ void DeviceMirror::toHost() {
   base.flags = halide_buffer_flag_device_dirty;
   check(halide_copy_to_host(nullptr, &base), "copying a tensor to the host");
   hostValid = true;
+  gTraffic.downloads++;
+  gTraffic.downloadBytes += bytesOf(base);
 }
 
 void DeviceMirror::toDevice() {
@@ -55,6 +60,8 @@ void DeviceMirror::toDevice() {
   check(halide_copy_to_device(nullptr, &base, gDevice), "copying a tensor to the device");
   base.flags = 0;
   deviceValid = true;
+  gTraffic.uploads++;
+  gTraffic.uploadBytes += bytesOf(base);
 }
 
 DeviceCrop::~DeviceCrop() {
@@ -99,6 +106,8 @@ void useDevice(const ModelDesc &desc) {
 }
 
 bool deviceInUse() { return gDevice != nullptr; }
+
+DeviceTraffic deviceTraffic() { return gTraffic; }
 
 float *Tensor::f32data() const {
   if (mirror_) {

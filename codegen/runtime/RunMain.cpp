@@ -567,6 +567,13 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
                  mib(weightBytes), mib(cacheBytes), mib(std::max<int64_t>(activations, 0)),
                  mib(ctx.arena.peakBytes()), ctx.arena.count(), mib(ctx.arena.peakCallBytes()),
                  ms(start, loaded), ms(loaded, done));
+    if (deviceInUse()) {
+      DeviceTraffic t = deviceTraffic();
+      std::fprintf(stderr,
+                   "stats: device transfers: %lld uploads (%.2f MiB), %lld downloads (%.2f MiB)\n",
+                   (long long)t.uploads, mib(t.uploadBytes), (long long)t.downloads,
+                   mib(t.downloadBytes));
+    }
   }
   if (!output.empty()) {
     std::string err;

@@ -66,6 +66,8 @@ public:
   int64_t *i64data() const;
   /// The elements on the host, to read only (the device copy stays valid).
   const float *f32read() const;
+  /// Where the first element is on the host, to compare storages (no transfer).
+  const void *address() const { return data_; }
   bool empty() const { return !storage_; }
 
   /// A Halide buffer describing this tensor (dimension 0 innermost); valid
@@ -138,6 +140,11 @@ struct ModelDesc {
 void useDevice(const ModelDesc &desc);
 /// Whether tensors have device copies (after useDevice of a GPU build).
 bool deviceInUse();
+/// Host <-> device traffic so far (`--stats` of a GPU build): transfers and bytes.
+struct DeviceTraffic {
+  int64_t uploads = 0, uploadBytes = 0, downloads = 0, downloadBytes = 0;
+};
+DeviceTraffic deviceTraffic();
 
 /// The activation buffers planned by xf-plan-memory: buffer i holds one live
 /// value at a time, grows to the largest value it is given, and is reused by

@@ -225,7 +225,7 @@ Tensor Arena::f32(int index, std::vector<int64_t> shape) {
 }
 
 Tensor Arena::f32InPlace(int index, std::vector<int64_t> shape, const Tensor &operand) {
-  if ((size_t)index >= buffers_.size() || buffers_[index].f32data() != operand.f32data() ||
+  if ((size_t)index >= buffers_.size() || buffers_[index].address() != operand.address() ||
       operand.numel() != product(shape))
     throw Error("internal: in-place result " + shapeStr(shape) + " does not fit its operand " +
                 shapeStr(operand.shape()) + " in buffer " + std::to_string(index));

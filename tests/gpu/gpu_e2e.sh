@@ -21,6 +21,20 @@ for f in "${FAMILIES[@]}"; do
   check_family "$f" "$WORK/$f" "$WORK/$f.exe"
 done
 
+step "weights, activations and KV-cache stay on the device ($TARGET)"
+# Each storage goes up once (weights, caches, planned buffers; ids and
+# positions are tiny) and only each step's logits come back.
+"$WORK/gpt2.exe" --input-ids "1,2,3" --max-new-tokens 6 --stats > /dev/null 2> "$WORK/stats.txt"
+cat "$WORK/stats.txt" >&2
+awk '
+  /stats: weights/ { for (i = 1; i <= NF; i++) { if ($i == "weights") w = $(i + 1); if ($i == "KV-cache") kv = $(i + 1); if ($i == "(planned") p = $(i + 2) } }
+  /device transfers/ { up = $6; sub(/\(/, "", up); down = $8 }
+  END {
+    if (up == "" || down == "") { print "no device transfer statistics"; exit 1 }
+    if (up > w + kv + p + 0.05) { print "uploaded " up " MiB, more than once per storage"; exit 1 }
+    if (down > 6) { print down " downloads for 6 tokens"; exit 1 }
+  }' "$WORK/stats.txt"
+
 step "the library form ($TARGET) reproduces the executable"
 mkdir -p "$WORK/lib"
 "$BIN/xfc" build "$WORK/gpt2" -o "$WORK/lib/model" --emit=lib --target "$TARGET"
