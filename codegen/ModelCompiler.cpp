@@ -364,11 +364,6 @@ bool mlir::xf::compileModelToExecutable(ModuleOp module, const ModelCompileOptio
   argv.insert(argv.end(), objects.begin(), objects.end());
   argv.push_back(runtimeObj);
   argv.push_back(runtimeArchive);
-  // A GPU binary is mostly run on another machine than the one it was built
-  // on: only the C library and the driver (loaded at run time) come from there.
-  if (!host.deviceApi.empty())
-    for (const char *lib : {"-static-libstdc++", "-static-libgcc"})
-      argv.push_back(lib);
   for (const char *lib : {"-lpthread", "-ldl", "-o"})
     argv.push_back(lib);
   argv.push_back(exe);
