@@ -47,16 +47,21 @@ const char *kernelKindName(KernelKind kind) {
   return "unknown";
 }
 
+Var fuseFrom(Func out, const std::vector<Var> &v, size_t first, const std::string &name) {
+  Var fused = v[first];
+  for (size_t i = first + 1; i < v.size(); ++i) {
+    Var next(name + std::to_string(i));
+    out.fuse(fused, v[i], next);
+    fused = next;
+  }
+  return fused;
+}
+
 Var scheduleRowwise(Func out, const std::vector<Var> &v, const KernelSpec &s, int vector) {
   out.vectorize(v[0], vector, TailStrategy::GuardWithIf);
   if (v.size() < 2)
     return v[0];
-  Var rows = v[1];
-  for (size_t i = 2; i < v.size(); ++i) {
-    Var fused("rows" + std::to_string(i));
-    out.fuse(rows, v[i], fused);
-    rows = fused;
-  }
+  Var rows = fuseFrom(out, v, 1, "rows");
   int64_t rowLength = s.output.shape.empty() ? -1 : s.output.shape.back();
   int grain = rowLength > 0 ? (int)std::clamp<int64_t>(16384 / rowLength, 1, 256) : 16;
   Var chunk("chunk"), row("row");
@@ -75,12 +80,7 @@ Var gpuScheduleRowwise(Func out, const std::vector<Var> &v, int threads) {
     out.gpu_blocks(xo).gpu_threads(xi);
     return xo;
   }
-  Var rows = v[1];
-  for (size_t i = 2; i < v.size(); ++i) {
-    Var fused("rows" + std::to_string(i));
-    out.fuse(rows, v[i], fused);
-    rows = fused;
-  }
+  Var rows = fuseFrom(out, v, 1, "rows");
   out.reorder(xi, xo, rows).gpu_blocks(rows).gpu_threads(xi);
   return rows;
 }

@@ -40,6 +40,11 @@ inline std::vector<Halide::Expr> exprs(const std::vector<Halide::Var> &v) {
 Halide::Var scheduleRowwise(Halide::Func out, const std::vector<Halide::Var> &v,
                             const KernelSpec &s, int vector = 16);
 
+/// Fuses dimensions v[first], v[first + 1], ... of `out` into one loop
+/// (named `name` + index) and returns it; v[first] itself when it is the last.
+Halide::Var fuseFrom(Halide::Func out, const std::vector<Halide::Var> &v, size_t first,
+                     const std::string &name);
+
 /// The GPU schedule of the same outputs: the innermost dimension in lanes of
 /// `threads` GPU threads, every other dimension fused into one loop of rows,
 /// one block per row (its lanes loop over the row). Returns the block's row

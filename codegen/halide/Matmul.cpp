@@ -107,12 +107,7 @@ void gpuScheduleGemm(Func out, Func acc, const std::vector<Var> &v, Expr rows) {
     acc.compute_at(out, xi);
     return;
   }
-  Var batch = v.size() > 2 ? v[2] : Var();
-  for (size_t i = 3; i < v.size(); ++i) {
-    Var fused("batch" + std::to_string(i));
-    out.fuse(batch, v[i], fused);
-    batch = fused;
-  }
+  Var batch = v.size() > 2 ? fuseFrom(out, v, 2, "batch") : Var();
   auto tile = [&](Stage st, int cols, int tileRows) {
     st.gpu_tile(v[0], v[1], xo, yo, xi, yi, cols, tileRows, TailStrategy::GuardWithIf);
     if (v.size() > 2)

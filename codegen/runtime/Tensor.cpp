@@ -172,22 +172,7 @@ Tensor Tensor::contiguous() const {
   if (empty() || strides_ == contiguousStrides(shape_))
     return *this;
   Tensor t = isInt_ ? Tensor::i64(shape_) : Tensor::f32(shape_);
-  if (mirror_) { // on the device
-    t.copyFrom(*this);
-    return t;
-  }
-  size_t elem = elemSize();
-  int64_t n = numel(), r = rank();
-  std::vector<int64_t> idx(r, 0);
-  for (int64_t k = 0; k < n; ++k) {
-    int64_t off = 0;
-    for (int64_t d = 0; d < r; ++d)
-      off += idx[d] * strides_[d];
-    std::memcpy(static_cast<char *>(t.data_) + k * elem, static_cast<char *>(data_) + off * elem,
-                elem);
-    for (int64_t d = r - 1; d >= 0 && ++idx[d] == shape_[d]; --d)
-      idx[d] = 0;
-  }
+  t.copyFrom(*this); // on the device in a GPU build
   return t;
 }
 
