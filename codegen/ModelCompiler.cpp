@@ -34,6 +34,13 @@ using namespace mlir;
 using namespace mlir::xf;
 namespace fs = std::filesystem;
 
+#ifndef XFC_MODEL_CXX
+#define XFC_MODEL_CXX "c++"
+#endif
+#ifndef XFC_MODEL_SANITIZE
+#define XFC_MODEL_SANITIZE ""
+#endif
+
 namespace {
 
 bool writeFile(const std::string &path, const std::string &text, std::string &error) {
@@ -253,9 +260,13 @@ bool mlir::xf::compileModelToExecutable(ModuleOp module, const ModelCompileOptio
       !writeFile((fs::path(options.dumpDir) / "host.cpp").string(), cpp, error))
     return false;
   const char *cxxEnv = std::getenv(arm64 ? "XFC_AARCH64_CXX" : "CXX");
-  std::string cxx = cxxEnv && *cxxEnv ? cxxEnv : arm64 ? "aarch64-linux-gnu-g++" : "c++";
+  std::string cxx = cxxEnv && *cxxEnv ? cxxEnv : arm64 ? "aarch64-linux-gnu-g++" : XFC_MODEL_CXX;
+  // A sanitized xfc's runtime archive is instrumented: its models are too.
+  const std::string sanitize = arm64 ? "" : XFC_MODEL_SANITIZE;
   std::vector<std::string> compileArgv{cxx, "-std=c++17", "-O0", "-I" + runtimeIncludeDir(),
                                        "-I" XFC_HALIDE_INCLUDE_DIR};
+  if (!sanitize.empty())
+    compileArgv.push_back(sanitize);
   if (options.emitLib)
     compileArgv.push_back("-DXFC_LIBRARY"); // no main; what the C API calls
   compileArgv.push_back("-c");
@@ -364,6 +375,8 @@ bool mlir::xf::compileModelToExecutable(ModuleOp module, const ModelCompileOptio
   argv.insert(argv.end(), objects.begin(), objects.end());
   argv.push_back(runtimeObj);
   argv.push_back(runtimeArchive);
+  if (!sanitize.empty())
+    argv.push_back(sanitize);
   for (const char *lib : {"-lpthread", "-ldl", "-o"})
     argv.push_back(lib);
   argv.push_back(exe);

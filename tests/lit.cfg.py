@@ -5,7 +5,7 @@ import lit.formats
 config.name = "xfc"
 config.test_format = lit.formats.ShTest(execute_external=True)
 config.suffixes = [".mlir", ".test"]
-config.excludes = ["Inputs", "e2e", "unit", "CMakeLists.txt", "lit.cfg.py"]
+config.excludes = ["Inputs", "e2e", "unit", "fuzz", "CMakeLists.txt", "lit.cfg.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.xfc_obj_root, "tests")
 

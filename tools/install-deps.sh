@@ -7,6 +7,8 @@ set -euo pipefail
 PACKAGES=(
   # build
   cmake ninja-build ccache g++ pkg-config
+  # tools/test-sanitize.sh: clang with ASan, UBSan and libFuzzer
+  clang-19 libclang-rt-19-dev
   # MLIR / LLVM 19
   llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
   # Halide 14 (built on LLVM 14)

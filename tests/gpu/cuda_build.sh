@@ -46,7 +46,7 @@ check_cuda "$WORK/gpt2.sm90" "$WORK/gpt2.sm90.ir" 86
 step "gpt2: --target cuda --emit=lib links into a C program"
 mkdir -p "$WORK/lib"
 "$BIN/xfc" build "$WORK/gpt2" -o "$WORK/lib/model" --emit=lib --target cuda
-cc -std=c99 -Wall -Werror -I "$WORK/lib" "$ROOT/examples/lib/generate.c" \
+${CC:-cc} -std=c99 -Wall -Werror -I "$WORK/lib" "$ROOT/examples/lib/generate.c" \
   "$WORK/lib/libmodel.a" -lstdc++ -lpthread -ldl -lm -o "$WORK/lib/generate"
 strings -n 8 "$WORK/lib/generate" > "$WORK/lib/generate.strings"
 grep -q "^\.target sm_80" "$WORK/lib/generate.strings" || fail "the library holds no PTX"

@@ -38,7 +38,7 @@ awk '
 step "the library form ($TARGET) reproduces the executable"
 mkdir -p "$WORK/lib"
 "$BIN/xfc" build "$WORK/gpt2" -o "$WORK/lib/model" --emit=lib --target "$TARGET"
-cc -std=c99 -Wall -Werror -I "$WORK/lib" "$ROOT/examples/lib/generate.c" \
+${CC:-cc} -std=c99 -Wall -Werror -I "$WORK/lib" "$ROOT/examples/lib/generate.c" \
   "$WORK/lib/libmodel.a" -lstdc++ -lpthread -ldl -lm -o "$WORK/lib/generate"
 "$WORK/lib/generate" --logits "$WORK/lib/lib.bin" 1 2 3 > /dev/null
 "$WORK/gpt2.exe" --input-ids "1,2,3" --output "$WORK/lib/exe.npy"

@@ -30,7 +30,7 @@ for spec in gpt2: llama: gpt2:--no-opt bert:; do
   mkdir -p "$WORK/$name"
   "$BIN/xfc" build "$WORK/$m" -o "$WORK/$name/model" --emit=lib $flag
   test -f "$WORK/$name/libmodel.a" && test -f "$WORK/$name/model.h" && [ ! -e "$WORK/$name/model" ]
-  cc -std=c99 -Wall -Werror -I "$WORK/$name" "$ROOT/examples/lib/generate.c" \
+  ${CC:-cc} -std=c99 -Wall -Werror -I "$WORK/$name" "$ROOT/examples/lib/generate.c" \
      "$WORK/$name/libmodel.a" -lstdc++ -lpthread -ldl -lm -o "$WORK/$name/generate"
   "$BIN/xfc" build "$WORK/$m" -o "$WORK/$name.exe" $flag
   "$WORK/$name/generate" --logits "$WORK/$name/lib.bin" --threads 2 ${IDS//,/ } > "$WORK/$name/lib.json"
