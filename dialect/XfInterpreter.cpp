@@ -120,8 +120,11 @@ public:
       holder[buffer.getInt()] = op.getResult(0);
       bufferOf[op.getResult(0)] = {buffer.getInt(), op.getResult(0)};
     } else if (isStorageView(&op)) {
-      if (auto it = bufferOf.find(op.getOperand(0)); it != bufferOf.end())
-        bufferOf[op.getResult(0)] = it->second;
+      // A copy: inserting may grow the map and invalidate `it` (found by ASan).
+      if (auto it = bufferOf.find(op.getOperand(0)); it != bufferOf.end()) {
+        std::pair<int64_t, Value> source = it->second;
+        bufferOf[op.getResult(0)] = source;
+      }
     }
   }
 

@@ -165,16 +165,12 @@ OwningOpRef<ModuleOp> mlir::xf::buildBert(MLIRContext &context, const nlohmann::
       !cfg.positiveInt("intermediate_size", c.inner) || !cfg.positiveInt("vocab_size", c.vocab) ||
       !cfg.positiveInt("max_position_embeddings", c.positions) ||
       !cfg.positiveInt("type_vocab_size", c.types, 2) ||
-      !cfg.number("layer_norm_eps", c.eps, 1e-12) || !cfg.string("hidden_act", act, "gelu") ||
+      !cfg.positiveF32("layer_norm_eps", c.eps, 1e-12) || !cfg.string("hidden_act", act, "gelu") ||
       !cfg.string("position_embedding_type", posType, "absolute"))
     return nullptr;
   if (c.hidden % c.heads != 0) {
     cfg.fail("hidden_size " + std::to_string(c.hidden) + " is not divisible by num_attention_heads " +
              std::to_string(c.heads));
-    return nullptr;
-  }
-  if (!(c.eps > 0)) {
-    cfg.fail("field 'layer_norm_eps' must be positive");
     return nullptr;
   }
   if (act == "gelu")

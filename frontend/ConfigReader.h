@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,6 +52,17 @@ struct ConfigReader {
     if (!it->is_number())
       return fail(std::string("field '") + key + "' must be a number, got " + it->dump());
     out = it->get<double>();
+    return true;
+  }
+  /// A number the model keeps as an f32 attribute (epsilons, rope_theta):
+  /// positive, finite and not zero once rounded to f32 (1e-85 is, 1e39 is inf).
+  bool positiveF32(const char *key, double &out, double dflt) {
+    if (!number(key, out, dflt))
+      return false;
+    float f = static_cast<float>(out);
+    if (!(out > 0) || !(f > 0) || f > std::numeric_limits<float>::max())
+      return fail(std::string("field '") + key + "' must be a positive number within float32 "
+                  "range, got " + config.find(key)->dump());
     return true;
   }
   bool boolean(const char *key, bool &out, bool dflt) {

@@ -173,12 +173,8 @@ OwningOpRef<ModuleOp> mlir::xf::buildGPT2(MLIRContext &context, const json &conf
       !cfg.positiveInt("n_head", g.heads) || !cfg.positiveInt("n_positions", g.positions) ||
       !cfg.positiveInt("vocab_size", g.vocab))
     return nullptr;
-  if (!cfg.positiveInt("n_inner", g.inner, 4 * g.dim) || !cfg.number("layer_norm_epsilon", g.eps, 1e-5))
+  if (!cfg.positiveInt("n_inner", g.inner, 4 * g.dim) || !cfg.positiveF32("layer_norm_epsilon", g.eps, 1e-5))
     return nullptr;
-  if (!(g.eps > 0)) {
-    cfg.fail("field 'layer_norm_epsilon' must be positive");
-    return nullptr;
-  }
   if (g.dim % g.heads != 0) {
     cfg.fail("n_embd " + std::to_string(g.dim) + " is not divisible by n_head " +
              std::to_string(g.heads));

@@ -208,7 +208,7 @@ OwningOpRef<ModuleOp> mlir::xf::buildLlama(MLIRContext &context, const std::stri
       !cfg.positiveInt("intermediate_size", c.inner) ||
       !cfg.positiveInt("vocab_size", c.vocab) ||
       !cfg.positiveInt("max_position_embeddings", c.positions) ||
-      !cfg.number("rms_norm_eps", c.eps, 1e-6) || !cfg.number("rope_theta", c.theta, 10000.0) ||
+      !cfg.positiveF32("rms_norm_eps", c.eps, 1e-6) || !cfg.positiveF32("rope_theta", c.theta, 10000.0) ||
       !cfg.boolean("tie_word_embeddings", c.tied, false) ||
       !cfg.boolean("attention_bias", c.attentionBias, false) ||
       !cfg.boolean("mlp_bias", c.mlpBias, false) || !cfg.mustBeNull("rope_scaling"))
@@ -227,10 +227,6 @@ OwningOpRef<ModuleOp> mlir::xf::buildLlama(MLIRContext &context, const std::stri
   if (c.heads % c.kvHeads != 0) {
     cfg.fail("num_attention_heads " + std::to_string(c.heads) +
              " is not a multiple of num_key_value_heads " + std::to_string(c.kvHeads));
-    return nullptr;
-  }
-  if (!(c.eps > 0) || !(c.theta > 0)) {
-    cfg.fail("rms_norm_eps and rope_theta must be positive");
     return nullptr;
   }
   std::string act;

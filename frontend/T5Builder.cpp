@@ -220,7 +220,7 @@ OwningOpRef<ModuleOp> mlir::xf::buildT5(MLIRContext &context, const nlohmann::js
       !cfg.positiveInt("relative_attention_num_buckets", c.buckets, 32) ||
       !cfg.positiveInt("relative_attention_max_distance", c.maxDistance, 128) ||
       !cfg.positiveInt("n_positions", c.maxSeq, 512) ||
-      !cfg.number("layer_norm_epsilon", c.eps, 1e-6) ||
+      !cfg.positiveF32("layer_norm_epsilon", c.eps, 1e-6) ||
       !cfg.boolean("tie_word_embeddings", c.tied, true) ||
       !cfg.string("feed_forward_proj", ff, "relu"))
     return nullptr;
@@ -232,8 +232,8 @@ OwningOpRef<ModuleOp> mlir::xf::buildT5(MLIRContext &context, const nlohmann::js
     cfg.fail("feed_forward_proj '" + ff + "' is not supported (supported: relu, gated-gelu)");
     return nullptr;
   }
-  if (!(c.eps > 0) || c.buckets < 2) {
-    cfg.fail("layer_norm_epsilon must be positive and relative_attention_num_buckets >= 2");
+  if (c.buckets < 2) {
+    cfg.fail("relative_attention_num_buckets must be >= 2");
     return nullptr;
   }
   auto start = config.find("decoder_start_token_id");

@@ -6,6 +6,8 @@
 # input in WORK/ (crash-*, leak-*, timeout-*, oom-*) and fails the run.
 # Reproduce one: FUZZER WORK/crash-... (or the replayer of a g++ build).
 set -euo pipefail
+# As tools/test-sanitize.sh sets them (allow_user_poisoning: see there).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-allow_user_poisoning=0:detect_leaks=1}
 FUZZER=$1 SEEDS=$2 WORK=$3 SECONDS_TOTAL=$4
 mkdir -p "$WORK/corpus"
 rm -f "$WORK"/crash-* "$WORK"/leak-* "$WORK"/timeout-* "$WORK"/oom-*
