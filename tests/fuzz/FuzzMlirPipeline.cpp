@@ -17,6 +17,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 
+#include <algorithm>
 #include <memory>
 
 namespace {
@@ -46,6 +47,18 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mlir::MLIRContext &ctx = freshContext();
+  // Known and open (docs/robustness.md): MLIR 19's parser recurses once per
+  // nested attribute bracket and overflows the stack on a few thousand of
+  // them; xfc does not guard against that yet. Such inputs are skipped here so
+  // that the fuzzer looks for other findings.
+  int depth = 0, deepest = 0;
+  for (size_t i = 0; i < size; ++i) {
+    char c = char(data[i]);
+    depth += (c == '[' || c == '{' || c == '(' || c == '<') - (c == ']' || c == '}' || c == ')' || c == '>');
+    deepest = std::max(deepest, depth);
+  }
+  if (deepest > 256)
+    return 0;
   // As xfc reads a file: into a NUL-terminated buffer, which MLIR's lexer
   // relies on (parseSourceString over the fuzzer's bytes would read past them).
   llvm::SourceMgr sources;
