@@ -495,6 +495,23 @@ int main(int argc, char **argv) {
   std::unique_ptr<llvm::MemoryBuffer> file = openInputFile(inputPath, &error);
   if (!file)
     return fail(error);
+  // MLIR's parser recurses once per nested bracket: thousands of them would
+  // overflow the stack (found by tests/fuzz). Real modules nest a few deep.
+  {
+    llvm::StringRef text = file->getBuffer();
+    int depth = 0;
+    for (size_t i = 0; i < text.size(); ++i) {
+      char c = text[i];
+      depth += (c == '[' || c == '{' || c == '(' || c == '<') -
+               (c == ']' || c == '}' || c == ')' || c == '>');
+      if (depth > 512) {
+        unsigned id = sm.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+        llvm::SMLoc at = llvm::SMLoc::getFromPointer(sm.getMemoryBuffer(id)->getBufferStart() + i);
+        sm.PrintMessage(at, llvm::SourceMgr::DK_Error, "brackets nest more than 512 deep");
+        return kExitError;
+      }
+    }
+  }
   sm.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sm, &ctx);
   if (!module)
