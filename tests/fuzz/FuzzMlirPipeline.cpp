@@ -6,6 +6,7 @@
 #include "passes/Pipelines.h"
 #include "tests/fuzz/FuzzSupport.h"
 #include "tools/InitAll.h"
+#include "tools/MlirNesting.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -47,17 +48,9 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mlir::MLIRContext &ctx = freshContext();
-  // Known and open (docs/robustness.md): MLIR 19's parser recurses once per
-  // nested attribute bracket and overflows the stack on a few thousand of
-  // them; xfc does not guard against that yet. Such inputs are skipped here so
-  // that the fuzzer looks for other findings.
-  int depth = 0, deepest = 0;
-  for (size_t i = 0; i < size; ++i) {
-    char c = char(data[i]);
-    depth += (c == '[' || c == '{' || c == '(' || c == '<') - (c == ']' || c == '}' || c == ')' || c == '>');
-    deepest = std::max(deepest, depth);
-  }
-  if (deepest > 256)
+  // What xfc compile refuses before parsing (tools/MlirNesting.h).
+  if (xf::mlirNestingPastLimit(std::string_view(reinterpret_cast<const char *>(data), size)) !=
+      std::string_view::npos)
     return 0;
   // As xfc reads a file: into a NUL-terminated buffer, which MLIR's lexer
   // relies on (parseSourceString over the fuzzer's bytes would read past them).

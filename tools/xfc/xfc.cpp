@@ -19,6 +19,7 @@
 #include "dialect/XfDialect.h"
 #include "frontend/Importer.h"
 #include "passes/Pipelines.h"
+#include "tools/MlirNesting.h"
 #include "tools/InitAll.h"
 #include "tools/xfc/Report.h"
 
@@ -495,22 +496,12 @@ int main(int argc, char **argv) {
   std::unique_ptr<llvm::MemoryBuffer> file = openInputFile(inputPath, &error);
   if (!file)
     return fail(error);
-  // MLIR's parser recurses once per nested bracket: thousands of them would
-  // overflow the stack (found by tests/fuzz). Real modules nest a few deep.
-  {
-    llvm::StringRef text = file->getBuffer();
-    int depth = 0;
-    for (size_t i = 0; i < text.size(); ++i) {
-      char c = text[i];
-      depth += (c == '[' || c == '{' || c == '(' || c == '<') -
-               (c == ']' || c == '}' || c == ')' || c == '>');
-      if (depth > 512) {
-        unsigned id = sm.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-        llvm::SMLoc at = llvm::SMLoc::getFromPointer(sm.getMemoryBuffer(id)->getBufferStart() + i);
-        sm.PrintMessage(at, llvm::SourceMgr::DK_Error, "brackets nest more than 512 deep");
-        return kExitError;
-      }
-    }
+  if (size_t at = ::xf::mlirNestingPastLimit(std::string_view(file->getBuffer().data(), file->getBufferSize())); at != std::string_view::npos) {
+    unsigned id = sm.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+    sm.PrintMessage(llvm::SMLoc::getFromPointer(sm.getMemoryBuffer(id)->getBufferStart() + at),
+                    llvm::SourceMgr::DK_Error,
+                    "brackets nest more than " + std::to_string(::xf::kMaxMlirNesting) + " deep");
+    return kExitError;
   }
   sm.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sm, &ctx);
