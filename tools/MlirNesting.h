@@ -1,13 +1,18 @@
 // How deep brackets nest in `.mlir` text, checked before MLIR's parser sees
 // it: the parser recurses once per nested bracket and overflows the stack on
-// a few thousand (found by tests/fuzz). Used by xfc and the fuzz target.
+// a few thousand (found by tests/fuzz). Used by xfc, xf-opt, xf-check-passes
+// and the fuzz target.
 #ifndef XF_TOOLS_MLIRNESTING_H
 #define XF_TOOLS_MLIRNESTING_H
 
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+
 #include <cstddef>
+#include <string>
 #include <string_view>
 
-namespace xf {
+namespace mlir::xf {
 
 constexpr int kMaxMlirNesting = 512; // real modules nest a few deep
 
@@ -25,6 +30,21 @@ inline size_t mlirNestingPastLimit(std::string_view text) {
   return std::string_view::npos;
 }
 
-} // namespace xf
+// If `file` nests too deep, prints "<file>:<line>:<col>: error: brackets nest
+// more than 512 deep" at the first bracket past the limit and returns true.
+inline bool reportMlirNestingPastLimit(const llvm::MemoryBuffer &file) {
+  llvm::StringRef text = file.getBuffer();
+  size_t at = mlirNestingPastLimit(std::string_view(text.data(), text.size()));
+  if (at == std::string_view::npos)
+    return false;
+  llvm::SourceMgr sm;
+  sm.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBuffer(text, file.getBufferIdentifier(), false),
+                        llvm::SMLoc());
+  sm.PrintMessage(llvm::SMLoc::getFromPointer(text.data() + at), llvm::SourceMgr::DK_Error,
+                  "brackets nest more than " + std::to_string(kMaxMlirNesting) + " deep");
+  return true;
+}
+
+} // namespace mlir::xf
 
 #endif // XF_TOOLS_MLIRNESTING_H

@@ -49,7 +49,7 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mlir::MLIRContext &ctx = freshContext();
   // What xfc compile refuses before parsing (tools/MlirNesting.h).
-  if (xf::mlirNestingPastLimit(std::string_view(reinterpret_cast<const char *>(data), size)) !=
+  if (mlir::xf::mlirNestingPastLimit(std::string_view(reinterpret_cast<const char *>(data), size)) !=
       std::string_view::npos)
     return 0;
   // As xfc reads a file: into a NUL-terminated buffer, which MLIR's lexer

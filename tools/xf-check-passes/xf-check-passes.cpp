@@ -14,6 +14,7 @@
 #include "dialect/XfModelRunner.h"
 #include "passes/Pipelines.h"
 #include "tools/InitAll.h"
+#include "tools/MlirNesting.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
@@ -55,6 +56,8 @@ int main(int argc, char **argv) {
     llvm::errs() << "xf-check-passes: error: " << error << "\n";
     return 1;
   }
+  if (mlir::xf::reportMlirNestingPastLimit(*file))
+    return 1;
   sm.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sm, &ctx);
   if (!module)

@@ -496,13 +496,8 @@ int main(int argc, char **argv) {
   std::unique_ptr<llvm::MemoryBuffer> file = openInputFile(inputPath, &error);
   if (!file)
     return fail(error);
-  if (size_t at = ::xf::mlirNestingPastLimit(std::string_view(file->getBuffer().data(), file->getBufferSize())); at != std::string_view::npos) {
-    unsigned id = sm.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-    sm.PrintMessage(llvm::SMLoc::getFromPointer(sm.getMemoryBuffer(id)->getBufferStart() + at),
-                    llvm::SourceMgr::DK_Error,
-                    "brackets nest more than " + std::to_string(::xf::kMaxMlirNesting) + " deep");
+  if (mlir::xf::reportMlirNestingPastLimit(*file))
     return kExitError;
-  }
   sm.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sm, &ctx);
   if (!module)
