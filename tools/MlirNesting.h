@@ -17,15 +17,28 @@ namespace mlir::xf {
 constexpr int kMaxMlirNesting = 512; // real modules nest a few deep
 
 // The offset at which `text` first nests brackets deeper than kMaxMlirNesting,
-// or npos if it never does.
+// or npos if it never does. A closer only closes the bracket it matches, the
+// `>` of an arrow (`->`, as in function types and affine maps) closes
+// nothing, and string literals and `//` comments are skipped, so no text can
+// lower the count without closing what the parser has opened.
 inline size_t mlirNestingPastLimit(std::string_view text) {
+  char closers[kMaxMlirNesting]; // what closes each open bracket
   int depth = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
-    depth += (c == '[' || c == '{' || c == '(' || c == '<') -
-             (c == ']' || c == '}' || c == ')' || c == '>');
-    if (depth > kMaxMlirNesting)
-      return i;
+    if (c == '"') { // to the closing quote, over escapes
+      for (++i; i < text.size() && text[i] != '"'; ++i)
+        i += text[i] == '\\';
+    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '/') {
+      while (i < text.size() && text[i] != '\n')
+        ++i;
+    } else if (c == '(' || c == '[' || c == '{' || c == '<') {
+      if (depth == kMaxMlirNesting)
+        return i;
+      closers[depth++] = c == '(' ? ')' : c == '[' ? ']' : c == '{' ? '}' : '>';
+    } else if (depth > 0 && c == closers[depth - 1] && !(c == '>' && i > 0 && text[i - 1] == '-')) {
+      --depth;
+    }
   }
   return std::string_view::npos;
 }

@@ -18,7 +18,6 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 
-#include <algorithm>
 #include <memory>
 
 namespace {
@@ -47,11 +46,11 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  mlir::MLIRContext &ctx = freshContext();
-  // What xfc compile refuses before parsing (tools/MlirNesting.h).
+  // What xfc, xf-opt and xf-check-passes refuse before parsing.
   if (mlir::xf::mlirNestingPastLimit(std::string_view(reinterpret_cast<const char *>(data), size)) !=
       std::string_view::npos)
     return 0;
+  mlir::MLIRContext &ctx = freshContext();
   // As xfc reads a file: into a NUL-terminated buffer, which MLIR's lexer
   // relies on (parseSourceString over the fuzzer's bytes would read past them).
   llvm::SourceMgr sources;

@@ -19,8 +19,8 @@
 #include "dialect/XfDialect.h"
 #include "frontend/Importer.h"
 #include "passes/Pipelines.h"
-#include "tools/MlirNesting.h"
 #include "tools/InitAll.h"
+#include "tools/MlirNesting.h"
 #include "tools/xfc/Report.h"
 
 #include "mlir/IR/DialectRegistry.h"
