@@ -4,10 +4,11 @@
 Writes random-weight Hugging Face checkpoints of real sizes (BERT-base,
 GPT-2 small, T5-small, a 125M LLaMA-style model), compiles each with xfc, and
 times in one run: the xfc executable (--bench: medians of prompt time and of
-per-token decode time), the PyTorch references of tests/e2e (eager, every
-core, the fastest OpenBLAS kernels), and the roofline measured in the same run
-(the FMA peak, and through PyTorch a 2048^3 SGEMM, a 256 MiB copy and read;
-measured before every model and after the last, each bound the best seen).
+per-token decode time), the PyTorch references of tests/e2e (every core, the
+fastest OpenBLAS kernels; prompts eager or TorchScript, whichever is faster),
+and the roofline measured in the same run (the FMA peak, and through PyTorch a
+2048^3 SGEMM, a 256 MiB copy and read; measured before every model and after
+the last, each bound the best seen).
 Prints a table of ratios and writes JSON.
 
 Usage: bench.py BUILD_DIR WORK_DIR [RUNS]
@@ -193,7 +194,9 @@ def main():
             # layer's cross-attention K/V, which PyTorch's encoder does not).
             ms = x["encode_ms"] if family == "t5" else x["prompt_ms"]
             rows.append({"model": name, "row": f"{what} {n}", "xfc_ms": ms,
-                         "torch_ms": t["prompt_ms"], "speedup": t["prompt_ms"] / ms,
+                         "torch_ms": t["prompt_ms"], "torch_mode": t["torch_mode"],
+                         "torch_eager_ms": t["eager_ms"], "torch_torchscript_ms": t["torchscript_ms"],
+                         "speedup": t["prompt_ms"] / ms,
                          "gemm_gflops": flops / (ms / 1000.0) / 1e9})
             if decode:
                 step = x["decode_ms_per_token"]
@@ -231,7 +234,7 @@ def main():
     print("| --- | --- | --- | --- | --- | --- |")
     for r in rows:
         if "xfc_ms" in r:
-            print(f"| {r['model']} | {r['row']} | {r['xfc_ms']:.1f} ms | {r['torch_ms']:.1f} ms | "
+            print(f"| {r['model']} | {r['row']} | {r['xfc_ms']:.1f} ms | {r['torch_ms']:.1f} ms ({r['torch_mode']}) | "
                   f"{r['speedup']:.2f}x | {100 * r['gemm_bound']:.0f} % of SGEMM, "
                   f"{100 * r['fma_bound']:.0f} % of FMA peak |")
         elif "torch_tokens_per_s" in r:

@@ -4,11 +4,12 @@
   bench_torch.py roofline                   -> {"gemm_gflops": .., "stream_gbs": ..}
   bench_torch.py sgemm                      -> {"gemm_gflops": ..}
   bench_torch.py decode FAMILY MODEL_DIR SEQ STEPS -> {"decode_ms_per_token": ..}
-  bench_torch.py FAMILY MODEL_DIR SEQ RUNS  -> {"prompt_ms": ..}
+  bench_torch.py FAMILY MODEL_DIR SEQ RUNS  -> {"prompt_ms": .., "eager_ms": .., "torchscript_ms": ..}
 
 FAMILY is gpt2, llama, bert or t5 (t5: the encoder alone). The models are the
-hand-written Hugging Face references of tests/e2e (eager PyTorch, torch.no_grad),
-timed as the median of RUNS after one warm-up; decode is one token at a time
+hand-written Hugging Face references of tests/e2e (torch.no_grad), timed as the
+median of RUNS after one warm-up; the prompt both eager and as TorchScript
+(torch.jit.trace + torch.jit.freeze), prompt_ms the faster; decode is one token at a time
 with a KV-cache after a SEQ-token prompt (T5: after encoding SEQ tokens, cross
 K/V computed once), median of STEPS. The roofline is the best of a few
 2048^3 SGEMMs (torch.mm), of a 256 MiB tensor copy (bytes read + written) and
@@ -91,7 +92,40 @@ def prompt(family, model_dir, seq, runs):
     random.seed(0)
     ids = [random.randrange(m.vocab_size) for _ in range(seq)]
     with torch.no_grad():
-        return {"prompt_ms": median_ms(lambda: fwd(m, ids), runs)}
+        eager = median_ms(lambda: fwd(m, ids), runs)
+        traced, why = traced_forward(fwd, m, seq)
+        jit = median_ms(lambda: traced(torch.tensor(ids, dtype=torch.long)), runs) if traced else None
+    best = "torchscript" if jit is not None and jit < eager else "eager"
+    return {"prompt_ms": jit if best == "torchscript" else eager, "eager_ms": eager,
+            "torchscript_ms": jit, "torch_mode": best, "torchscript_note": why}
+
+
+def traced_forward(fwd, m, seq):
+    """The forward as TorchScript: torch.jit.trace over a [seq] id tensor, then
+    torch.jit.freeze. Checked against the eager forward on ids other than the
+    ones it was traced with (a trace that recorded the ids as constants, or
+    folded the model away, fails that). Returns (module or None, why not)."""
+    import random
+    import warnings
+
+    class Forward(torch.nn.Module):
+        def forward(self, idx):
+            return fwd(m, idx)
+
+    rng = random.Random(1)
+    example = torch.tensor([rng.randrange(m.vocab_size) for _ in range(seq)], dtype=torch.long)
+    other = torch.tensor([rng.randrange(m.vocab_size) for _ in range(seq)], dtype=torch.long)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # TracerWarnings: the reference's checks of the ids
+            frozen = torch.jit.freeze(torch.jit.trace(Forward().eval(), (example,), check_trace=False))
+        want = fwd(m, other.tolist())
+        got = frozen(other)
+    except Exception as e:  # noqa: BLE001 - any failure means eager only
+        return None, f"trace failed: {type(e).__name__}: {e}"[:300]
+    if not torch.allclose(got, want, rtol=1e-4, atol=1e-4):
+        return None, "traced forward differs from eager"
+    return frozen, ""
 
 
 def gpt2_step(ref, m, cache, token, pos):

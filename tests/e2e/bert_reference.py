@@ -145,6 +145,8 @@ def load(model_dir):
 
 
 def _forward(m, ids, token_type_ids=None):
+    # A 1-D id tensor is used as it is (tools/bench_torch.py traces the forward over it).
+    given = ids if isinstance(ids, torch.Tensor) else None
     ids = [int(t) for t in ids]
     S = len(ids)
     if S == 0:
@@ -159,7 +161,7 @@ def _forward(m, ids, token_type_ids=None):
         raise ValueError(f"bad token_type_ids {tt}")
     nh, hd = m.n_head, m.head_dim
 
-    h = (m.word[torch.tensor(ids, dtype=torch.long)]
+    h = (m.word[given if given is not None else torch.tensor(ids, dtype=torch.long)]
          + m.tok_type[torch.tensor(tt, dtype=torch.long)]
          + m.pos[torch.arange(S)])
     h = F.layer_norm(h, (m.hidden,), *m.emb_ln, eps=m.eps)

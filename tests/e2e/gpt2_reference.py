@@ -150,7 +150,9 @@ def _conv1d(x, weight, bias):
 
 
 def _forward(m, ids):
-    """ids: list of ints -> float32 logits tensor [S, V]."""
+    """ids: list of ints (or a 1-D long tensor) -> float32 logits tensor [S, V]."""
+    # A 1-D id tensor is used as it is (tools/bench_torch.py traces the forward over it).
+    given = ids if isinstance(ids, torch.Tensor) else None
     ids = [int(t) for t in ids]
     S = len(ids)
     if S == 0:
@@ -162,7 +164,7 @@ def _forward(m, ids):
         raise ValueError(f"token ids {bad} out of range [0, {m.vocab_size})")
 
     H, hd, D = m.n_head, m.head_dim, m.n_embd
-    idx = torch.tensor(ids, dtype=torch.long)
+    idx = given if given is not None else torch.tensor(ids, dtype=torch.long)
     h = m.wte[idx] + m.wpe[:S]
     causal = torch.tril(torch.ones(S, S, dtype=torch.bool))
     mask_value = torch.finfo(torch.float32).min

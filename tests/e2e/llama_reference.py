@@ -285,7 +285,9 @@ def sparse_moe(x, lw, top_k, trace=None):
 
 
 def _forward(m, ids, trace=None):
-    """ids: list of ints -> float32 logits tensor [S, V]."""
+    """ids: list of ints (or a 1-D long tensor) -> float32 logits tensor [S, V]."""
+    # A 1-D id tensor is used as it is (tools/bench_torch.py traces the forward over it).
+    given = ids if isinstance(ids, torch.Tensor) else None
     ids = [int(t) for t in ids]
     S = len(ids)
     if S == 0:
@@ -300,7 +302,7 @@ def _forward(m, ids, trace=None):
     cos, sin = rotary_cos_sin(S, hd, m.rope_theta)
     mask = attention_mask(S, m.sliding_window)
 
-    h = m.embed[torch.tensor(ids, dtype=torch.long)]
+    h = m.embed[given if given is not None else torch.tensor(ids, dtype=torch.long)]
     for lw in m.layers:
         x = rms_norm(h, lw["ln1"], m.eps)
         q = F.linear(x, lw["q"]).view(S, nh, hd).transpose(0, 1)   # [nh, S, hd]
