@@ -188,6 +188,8 @@ def main():
             x = run_json(cmd, prefix="bench-json: ")
             t = run_json([PY, os.path.join(HERE, "bench_torch.py"), family, model, str(n), str(runs)],
                          env=torch_env())
+            if t["torchscript_note"]:
+                print(f"== {name} {n}: PyTorch eager only ({t['torchscript_note']})", file=sys.stderr)
             flops = 2.0 * n * params["prompt"]
             what = "encode" if family == "t5" else ("latency" if family == "bert" else "prefill")
             # T5: the encoder alone on both sides (xfc's @encode also projects every
@@ -196,6 +198,7 @@ def main():
             rows.append({"model": name, "row": f"{what} {n}", "xfc_ms": ms,
                          "torch_ms": t["prompt_ms"], "torch_mode": t["torch_mode"],
                          "torch_eager_ms": t["eager_ms"], "torch_torchscript_ms": t["torchscript_ms"],
+                         "torch_torchscript_note": t["torchscript_note"],
                          "speedup": t["prompt_ms"] / ms,
                          "gemm_gflops": flops / (ms / 1000.0) / 1e9})
             if decode:
@@ -218,8 +221,8 @@ def main():
         else:
             r["bandwidth_bound"] = r.pop("weight_gbs") / roof["read_gbs"]
     compile_s = compile_times(xfc, work)
-    out = {"roofline": roof, "roofline_samples": samples, "runs": runs, "openblas_coretype": best_coretype(), "rows": rows,
-           "compile": compile_s}
+    out = {"roofline": roof, "roofline_samples": samples, "runs": runs,
+           "openblas_coretype": best_coretype(), "rows": rows, "compile": compile_s}
     with open(os.path.join(work, "results.json"), "w") as f:
         json.dump(out, f, indent=2)
     def spread(key):

@@ -94,7 +94,8 @@ def prompt(family, model_dir, seq, runs):
     with torch.no_grad():
         eager = median_ms(lambda: fwd(m, ids), runs)
         traced, why = traced_forward(fwd, m, seq)
-        jit = median_ms(lambda: traced(torch.tensor(ids, dtype=torch.long)), runs) if traced else None
+        idx = torch.tensor(ids, dtype=torch.long)
+        jit = median_ms(lambda: traced(idx), runs) if traced else None
     best = "torchscript" if jit is not None and jit < eager else "eager"
     return {"prompt_ms": jit if best == "torchscript" else eager, "eager_ms": eager,
             "torchscript_ms": jit, "torch_mode": best, "torchscript_note": why}
