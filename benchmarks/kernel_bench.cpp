@@ -44,11 +44,15 @@ Buffer<void> randomBuffer(const std::vector<int64_t> &shape, bool isInt, int64_t
 }
 
 /// Compiles `spec`, makes buffers of the given concrete shapes, and times
-/// calls; `flops` and `bytes` per call feed the rate counters.
+/// calls; `flops` and `bytes` per call feed the rate counters. `coldFrom`:
+/// inputs from this index on (the weights) are copied until the copies span
+/// 256 MiB, more than any last-level cache here, and each call takes the
+/// next copy, so they come from memory as a model's do, layer after layer
+/// (otherwise a weight of a few MiB stays in L3 across calls).
 void runKernel(benchmark::State &state, const KernelSpec &spec,
                const std::vector<std::vector<int64_t>> &inputShapes,
                const std::vector<int64_t> &outputShape, double flops, double bytes,
-               int64_t intRange = 1) {
+               int64_t intRange = 1, size_t coldFrom = SIZE_MAX) {
   std::string error;
   auto kernel = JitKernel::compile(spec, error);
   if (!kernel) {
@@ -59,18 +63,36 @@ void runKernel(benchmark::State &state, const KernelSpec &spec,
   for (size_t i = 0; i < inputShapes.size(); ++i)
     buffers.push_back(randomBuffer(inputShapes[i], spec.inputs[i].isInt, intRange));
   buffers.push_back(randomBuffer(outputShape, spec.output.isInt));
-  std::vector<halide_buffer_t *> raw;
+  std::vector<std::vector<halide_buffer_t *>> sets(1);
   for (Buffer<void> &b : buffers)
-    raw.push_back(b.raw_buffer());
-  if (!kernel->run(raw, error)) { // warm-up, and a check that it runs at all
+    sets[0].push_back(b.raw_buffer());
+  std::vector<Buffer<void>> copies;
+  if (coldFrom < inputShapes.size()) {
+    size_t weightBytes = 0;
+    for (size_t i = coldFrom; i < inputShapes.size(); ++i)
+      weightBytes += buffers[i].size_in_bytes();
+    size_t count = std::max<size_t>(2, (size_t(256) << 20) / std::max<size_t>(1, weightBytes));
+    copies.reserve(count * inputShapes.size()); // raw_buffer() points into the Buffer
+    for (size_t c = 1; c < count; ++c) {
+      sets.push_back(sets[0]);
+      for (size_t i = coldFrom; i < inputShapes.size(); ++i) {
+        copies.push_back(Buffer<float>(buffers[i]).copy()); // weights are f32
+        sets.back()[i] = copies.back().raw_buffer();
+      }
+    }
+  }
+  if (!kernel->run(sets[0], error)) { // warm-up, and a check that it runs at all
     state.SkipWithError(error.c_str());
     return;
   }
-  for (auto _ : state)
-    if (!kernel->run(raw, error)) {
+  size_t next = 0;
+  for (auto _ : state) {
+    next = (next + 1) % sets.size();
+    if (!kernel->run(sets[next], error)) {
       state.SkipWithError(error.c_str());
       return;
     }
+  }
   state.counters["GFLOP"] =
       benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["GB"] =
@@ -81,7 +103,9 @@ constexpr int64_t kPanel = 64;
 
 /// x [1, M, K] @ w [K, N] stored in panels, as pack-weights leaves every
 /// model's GEMMs; `activation`/`gated` as the epilogue fusion makes them.
-void gemm(benchmark::State &state, int64_t k, int64_t n, int64_t activation, bool gated) {
+/// `cold`: the weights come from memory on every call (runKernel's coldFrom).
+void gemm(benchmark::State &state, int64_t k, int64_t n, int64_t activation, bool gated,
+          bool cold = false) {
   int64_t m = state.range(0), panels = (n + kPanel - 1) / kPanel;
   KernelSpec s;
   s.name = "gemm";
@@ -96,7 +120,7 @@ void gemm(benchmark::State &state, int64_t k, int64_t n, int64_t activation, boo
     shapes.push_back({panels, k, kPanel});
   double weights = (gated ? 2.0 : 1.0) * (double)k * (double)n;
   runKernel(state, s, shapes, {1, m, n}, 2.0 * (double)m * weights,
-            4.0 * (weights + (double)m * (double)(k + n)));
+            4.0 * (weights + (double)m * (double)(k + n)), 1, cold ? 1 : SIZE_MAX);
 }
 
 /// q, k, v [1, 12, S, 64] -> [1, 12, S, 64]; mask 0 none, 1 causal, 2 window 256.
@@ -155,6 +179,14 @@ void embedding(benchmark::State &state) {
       ->Unit(benchmark::kMillisecond)                                                       \
       ->UseRealTime();
 
+#define XF_GEMM_COLD(NAME, K, N, ACT, GATED)                                                \
+  BENCHMARK_CAPTURE(gemm, NAME##_cold, K, N, ACT, GATED, true)                              \
+      ->ArgName("rows")                                                                     \
+      ->Arg(1)                                                                              \
+      ->Arg(128)                                                                            \
+      ->Unit(benchmark::kMillisecond)                                                       \
+      ->UseRealTime();
+
 // BERT-base and GPT-2 small.
 XF_GEMM(qkv_768x2304, 768, 2304, 0, false)
 XF_GEMM(out_768x768, 768, 768, 0, false)
@@ -167,6 +199,12 @@ XF_GEMM(llama_gated_silu_768x2048, 768, 2048, 3, true)
 XF_GEMM(llama_down_2048x768, 2048, 768, 0, false)
 XF_GEMM(t5_ff_relu_512x2048, 512, 2048, 4, false)
 XF_GEMM(t5_ff_out_2048x512, 2048, 512, 0, false)
+// The same with weights from memory, as in a model (decode streams them).
+XF_GEMM_COLD(qkv_768x2304, 768, 2304, 0, false)
+XF_GEMM_COLD(out_768x768, 768, 768, 0, false)
+XF_GEMM_COLD(fc_gelu_768x3072, 768, 3072, 1, false)
+XF_GEMM_COLD(proj_3072x768, 3072, 768, 0, false)
+XF_GEMM_COLD(llama_gated_silu_768x2048, 768, 2048, 3, true)
 
 BENCHMARK_CAPTURE(attention, none, 0)->RangeMultiplier(2)->Range(128, 2048)->ArgName("seq")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(attention, causal, 1)->RangeMultiplier(2)->Range(128, 2048)->ArgName("seq")->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -72,21 +72,30 @@ void scheduleGemm(Func out, Func acc, const std::vector<Var> &v, RVar k, int64_t
 /// with fewer than R rows (a decode step) takes one row at a time instead
 /// of computing R. Measured on 2 cores (M = 128, K = 768, N = 3072): 2.6 ms
 /// against 8.1 ms for the 128 x 3 tiles over a row-major [K, N] weight, which
-/// strides K pages per tile. (A Halide prefetch of the panel 16 steps of k
-/// ahead made xfc-kernel-bench's GEMMs 15-30 % faster but GPT-2 small's
-/// prefill 2x slower in the executable; not kept, not understood yet.)
+/// strides K pages per tile.
+///
+/// A parallel task is one panel, its row tiles in turn: the panel comes from
+/// memory once, in the first tile, while the other threads compute on other
+/// panels. With a task per (panel, row tile), all threads started on the same
+/// cold panel together and waited on memory together. Zen 5 slice
+/// (2026-12-04, xfc-kernel-bench, both orders in turn): at 128 rows with the
+/// weights from memory (`_cold`) 305-335 against 260-280 GFLOP/s, the
+/// lm_head 315-345 against 265-280; a decode step (1 row, weights from
+/// memory) 20-22 against 14-15 GFLOP/s; GPT-2 small's prefill 118 against
+/// 126 ms. (A Halide prefetch of the panel: 2x slower in the row tiles, 20 %
+/// slower in the one-row loop of this order; Halide 14 splits it wrongly,
+/// one cache line per 256 bytes, and as PREFETCHNTA.)
 void scheduleGemmPanels(Func out, const std::vector<Func> &accs, const std::vector<Var> &v, Var c,
                         RVar k, int64_t width, Expr rows) {
-  Var no("no"), ni("ni"), mo("mo"), mi("mi"), t("t"), vo("vo"), vi("vi"), ro("ro"), ri("ri");
+  Var no("no"), ni("ni"), mo("mo"), mi("mi"), vo("vo"), vi("vi"), ro("ro"), ri("ri");
   const int tileRows = 6;
   out.split(v[0], no, ni, (int)width, TailStrategy::GuardWithIf)
       .split(v[1], mo, mi, tileRows, TailStrategy::GuardWithIf)
       .reorder(ni, mi, mo, no) // row tiles innermost: the panel stays in cache
-      .fuse(mo, no, t)
-      .parallel(t)
+      .parallel(no)            // a task per panel
       .vectorize(ni, 16, TailStrategy::GuardWithIf);
   for (Func acc : accs) {
-    acc.compute_at(out, t).bound_extent(c, (int)width).vectorize(c, 16);
+    acc.compute_at(out, mo).bound_extent(c, (int)width).vectorize(c, 16);
     acc.update()
         .specialize(rows < tileRows)
         .split(c, vo, vi, 16)
