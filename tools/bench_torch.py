@@ -3,6 +3,7 @@
 
   bench_torch.py roofline                   -> {"gemm_gflops": .., "stream_gbs": ..}
   bench_torch.py sgemm                      -> {"gemm_gflops": ..}
+  bench_torch.py read                       -> {"read_gbs": ..}
   bench_torch.py decode FAMILY MODEL_DIR SEQ STEPS -> {"decode_ms_per_token": ..}
   bench_torch.py FAMILY MODEL_DIR SEQ RUNS  -> {"prompt_ms": .., "eager_ms": .., "torchscript_ms": ..}
 
@@ -49,16 +50,20 @@ def sgemm():
     return {"gemm_gflops": 2.0 * n ** 3 / (best / 1000.0) / 1e9}
 
 
+def read_gbs(src):
+    """Read-only stream (a sum) of `src`: what a decode step does with its weights."""
+    threads()
+    best = min(median_ms(lambda: src.sum(), 1) for _ in range(5))
+    return src.numel() * 4 / (best / 1000.0) / 1e9
+
+
 def roofline():
     gemm = sgemm()["gemm_gflops"]
     src = torch.ones(64 * 1024 * 1024)  # 256 MiB of f32
     dst = torch.empty_like(src)
     best = min(median_ms(lambda: dst.copy_(src), 1) for _ in range(5))
     stream = 2.0 * src.numel() * 4 / (best / 1000.0) / 1e9
-    # Read-only stream (a sum): what a decode step does with its weights.
-    best = min(median_ms(lambda: src.sum(), 1) for _ in range(5))
-    read = src.numel() * 4 / (best / 1000.0) / 1e9
-    return {"gemm_gflops": gemm, "stream_gbs": stream, "read_gbs": read}
+    return {"gemm_gflops": gemm, "stream_gbs": stream, "read_gbs": read_gbs(src)}
 
 
 def fastest_ops(ref, m):
@@ -299,6 +304,8 @@ def main(argv):
         out = roofline()
     elif argv[:1] == ["sgemm"]:
         out = sgemm()
+    elif argv[:1] == ["read"]:
+        out = {"read_gbs": read_gbs(torch.ones(64 * 1024 * 1024))}
     elif len(argv) == 5 and argv[0] == "decode":
         out = decode(argv[1], argv[2], int(argv[3]), int(argv[4]))
     elif len(argv) == 4:

@@ -17,6 +17,9 @@ namespace xf::codegen {
 
 namespace {
 
+/// Concurrent K streams of a panel in a GEMV (see emitLinear).
+constexpr int kStreams = 4;
+
 /// out(v) = acc(v): tile (columns v[0], rows v[1]) and block the accumulator
 /// in registers: `cols` columns (vectors of 16) x 3 rows, 24 vector
 /// accumulators of the 32 AVX-512 registers, the reduction outermost inside
@@ -85,8 +88,9 @@ void scheduleGemm(Func out, Func acc, const std::vector<Var> &v, RVar k, int64_t
 /// 126 ms. (A Halide prefetch of the panel: 2x slower in the row tiles, 20 %
 /// slower in the one-row loop of this order; Halide 14 splits it wrongly,
 /// one cache line per 256 bytes, and as PREFETCHNTA.)
-void scheduleGemmPanels(Func out, const std::vector<Func> &accs, const std::vector<Var> &v, Var c,
-                        RVar k, int64_t width, Expr rows) {
+void scheduleGemmPanels(Func out, const std::vector<Func> &accs, const std::vector<Func> &parts,
+                        const std::vector<Var> &v, Var c, Var stream, RVar k, RVar kq,
+                        int64_t width, Expr rows) {
   Var no("no"), ni("ni"), mo("mo"), mi("mi"), vo("vo"), vi("vi"), ro("ro"), ri("ri");
   const int tileRows = 6;
   out.split(v[0], no, ni, (int)width, TailStrategy::GuardWithIf)
@@ -94,6 +98,20 @@ void scheduleGemmPanels(Func out, const std::vector<Func> &accs, const std::vect
       .reorder(ni, mi, mo, no) // row tiles innermost: the panel stays in cache
       .parallel(no)            // a task per panel
       .vectorize(ni, 16, TailStrategy::GuardWithIf);
+  if (!parts.empty()) {
+    // Fewer rows than a tile: the GEMV over K streams (out's definition
+    // reads the parts there and the tiles elsewhere).
+    out.specialize(rows < tileRows);
+    for (Func part : parts) {
+      part.compute_at(out, mo).bound_extent(c, (int)width).vectorize(c, 16);
+      part.update()
+          .split(c, vo, vi, 16)
+          .reorder(vi, vo, stream, kq, v[1])
+          .vectorize(vi)
+          .unroll(vo)
+          .unroll(stream);
+    }
+  }
   for (Func acc : accs) {
     acc.compute_at(out, mo).bound_extent(c, (int)width).vectorize(c, 16);
     acc.update()
@@ -180,6 +198,38 @@ Func emitLinear(const KernelSpec &s, Inputs &in, bool gpu) {
   // plain panel tile; elsewhere one Tuple accumulator.
   const bool gateApart = hasGate && panels && !gpu && r >= 2;
   ImageParam g = hasGate ? in[2 + (hasBias ? 1 : 0) + (hasResidual ? 1 : 0)] : ImageParam();
+  // A call of fewer rows than a tile (a decode step) on a CPU reads each
+  // panel as kStreams runs of K / kStreams rows at once, each into its own
+  // accumulators (`parts`, summed at the end): with one sequential stream a
+  // core leaves memory bandwidth unused. Zen 5 slice (2026-12-04): one-row
+  // GEMMs with weights from memory 28-32 against 20-22 GFLOP/s (56-64 GB/s),
+  // GPT-2 small decode 97-103 against 78-88 tokens/s, in turn; a C kernel of
+  // the same loop read 64 GB/s at 4 streams, 50 at 2, 44 at 1, where a
+  // PyTorch sum read 56. (A call of 6 rows or more takes the tiles; out's
+  // definition selects, and its specialisation keeps one of the two.)
+  const int64_t depth = panels ? s.inputs[1].shape[1] : 0;
+  const bool streams = panels && !gpu && r >= 2 && depth > 0 && depth % kStreams == 0;
+  Var stream("stream");
+  RDom kq(0, (int)(depth / std::max<int64_t>(1, kStreams)), "kq");
+  std::vector<Func> parts;
+  auto gemvOf = [&](ImageParam p, const std::string &name) {
+    std::vector<Var> partVars = accVars;
+    partVars.insert(partVars.begin() + 1, stream);
+    std::vector<Expr> xAtK = xi;
+    Expr kAt = stream * (int)(depth / kStreams) + kq;
+    xAtK[0] = kAt;
+    Func part(name);
+    part(partVars) = 0.0f;
+    part(partVars) += xRows(xAtK) * p(c, kAt, panel);
+    parts.push_back(part);
+    auto at = [&](int i) {
+      std::vector<Expr> e = accAt;
+      e.insert(e.begin() + 1, i);
+      return part(e);
+    };
+    return (at(0) + at(1)) + (at(2) + at(3));
+  };
+  Expr fewRows = x.dimensions() >= 2 ? x.dim(1).extent() < 6 : Expr(true);
   if (gateApart) {
     acc(accVars) = 0.0f;
     acc(accVars) += xAt() * weight(w);
@@ -187,6 +237,10 @@ Func emitLinear(const KernelSpec &s, Inputs &in, bool gpu) {
     gateAcc(accVars) += xAt() * weight(g);
     product = acc(accAt);
     gate = gateAcc(accAt);
+    if (streams) {
+      gate = select(fewRows, gemvOf(g, "linear_gate_gemv"), gate);
+      product = select(fewRows, gemvOf(w, "linear_gemv"), product);
+    }
   } else if (hasGate) { // x @ w and x @ gate in one pass over x
     acc(accVars) = Tuple(0.0f, 0.0f);
     acc(accVars) = Tuple(acc(accVars)[0] + xAt() * weight(w), acc(accVars)[1] + xAt() * weight(g));
@@ -196,6 +250,8 @@ Func emitLinear(const KernelSpec &s, Inputs &in, bool gpu) {
     acc(accVars) = 0.0f;
     acc(accVars) += xAt() * weight(w);
     product = acc(accAt);
+    if (streams && panels && !hasGate)
+      product = select(fewRows, gemvOf(w, "linear_gemv"), product);
   }
   // Epilogue: act(acc + bias) + residual, or act(gate) * (acc + bias) +
   // residual, while the tile is in registers.
@@ -227,8 +283,8 @@ Func emitLinear(const KernelSpec &s, Inputs &in, bool gpu) {
   if (gpu)
     gpuScheduleGemm(out, acc, v, r >= 2 ? x.dim(1).extent() : Expr(1));
   else if (panels && r >= 2)
-    scheduleGemmPanels(out, gateApart ? std::vector<Func>{gateAcc, acc} : std::vector<Func>{acc}, v,
-                       c, k.x, width, x.dim(1).extent());
+    scheduleGemmPanels(out, gateApart ? std::vector<Func>{gateAcc, acc} : std::vector<Func>{acc},
+                       parts, v, c, stream, k.x, kq.x, width, x.dim(1).extent());
   else if (r >= 2)
     scheduleGemm(out, acc, v, k.x, s.output.shape.back(), hasResidual, hasGate, s.flag);
   return out;
