@@ -4,8 +4,10 @@
 // tools/bench.sh, JIT-compiled for this machine from the same KernelSpecs
 // (and so the same Halide schedules) the executables use: the GEMM shapes of
 // BERT-base / GPT-2 small / T5-small / LLaMA-125M at 1 (decode: GEMV), 128
-// and 512 rows, attention without a mask, causal and with a 256-key window at
-// 128 ... 2048 tokens, layer and RMS norms, the embedding gather. Counters
+// and 512 rows (as `..._cold`, at 1 and 128 rows with the weights coming
+// from memory on every call, as in a model), attention without a mask, causal
+// and with a 256-key window at 128 ... 2048 tokens, layer and RMS norms, the
+// embedding gather. Counters
 // (rates, printed as .../s): GFLOP (2 per multiply-add) and GB (the bytes a
 // call must move at least once: weights, inputs, outputs).
 //
@@ -18,7 +20,9 @@
 #include "HalideBuffer.h"
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <random>
 
 using namespace xf::codegen;
