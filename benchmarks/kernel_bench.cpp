@@ -146,6 +146,24 @@ void attention(benchmark::State &state, int mask) {
             4.0 * 4 * heads * seq * d);
 }
 
+/// A decode step's attention: one query per head over `keys` cached keys and
+/// values (q [1, 12, 1, 64], k and v [1, 12, keys, 64]), no mask; `cold` 1:
+/// the keys and values come from memory, as in a model between its GEMVs.
+void attentionDecode(benchmark::State &state) {
+  int64_t keys = state.range(0), heads = 12, d = 64;
+  KernelSpec s;
+  s.name = "attention_decode";
+  s.kind = KernelKind::Attention;
+  s.inputs = {f32({-1, heads, -1, d}), f32({-1, heads, -1, d}), f32({-1, heads, -1, d})};
+  s.output = f32({-1, heads, -1, d});
+  s.scalar = 1.0f / std::sqrt((float)d);
+  s.flag = false;
+  s.ints = {0, 0, 0, 0, 0, 0, 0};
+  std::vector<int64_t> one{1, heads, 1, d}, cached{1, heads, keys, d};
+  runKernel(state, s, {one, cached, cached}, one, 4.0 * heads * d * (double)keys,
+            4.0 * 2 * heads * (double)keys * d, 1, state.range(1) ? 1 : SIZE_MAX);
+}
+
 void norm(benchmark::State &state, bool rms) {
   int64_t seq = state.range(0), d = 768;
   KernelSpec s;
@@ -213,6 +231,7 @@ XF_GEMM_COLD(llama_gated_silu_768x2048, 768, 2048, 3, true)
 BENCHMARK_CAPTURE(attention, none, 0)->RangeMultiplier(2)->Range(128, 2048)->ArgName("seq")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(attention, causal, 1)->RangeMultiplier(2)->Range(128, 2048)->ArgName("seq")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(attention, window256, 2)->RangeMultiplier(2)->Range(128, 2048)->ArgName("seq")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(attentionDecode)->ArgsProduct({{128, 512, 2048}, {0, 1}})->ArgNames({"keys", "cold"})->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK_CAPTURE(norm, layer_norm, false)->Arg(1)->Arg(128)->Arg(512)->ArgName("rows")->UseRealTime();
 BENCHMARK_CAPTURE(norm, rms_norm, true)->Arg(1)->Arg(128)->Arg(512)->ArgName("rows")->UseRealTime();
 BENCHMARK(embedding)->Arg(1)->Arg(128)->Arg(512)->ArgName("rows")->UseRealTime();

@@ -88,7 +88,8 @@ def run_json(cmd, env=None, prefix=None):
 
 def gemm_params(cfg, family):
     """Weights a token passes through in GEMMs (lm_head included), and for
-    T5 the encoder's and one decoder step's apart."""
+    T5 the encoder's (with the cross-attention K/V that @encode projects) and
+    one decoder step's apart."""
     if family == "gpt2":
         d, l, v = cfg["n_embd"], cfg["n_layer"], cfg["vocab_size"]
         return {"prompt": l * 12 * d * d + v * d, "decode": l * 12 * d * d + v * d}
@@ -105,8 +106,13 @@ def gemm_params(cfg, family):
         d, l, f, v = cfg["d_model"], cfg["num_layers"], cfg["d_ff"], cfg["vocab_size"]
         inner = cfg["num_heads"] * cfg["d_kv"]
         enc = l * (4 * d * inner + 2 * d * f)
-        dec = cfg.get("num_decoder_layers", l) * (4 * d * inner + 2 * d * inner + 2 * d * f) + v * d
-        return {"prompt": enc, "decode": dec}
+        layers = cfg.get("num_decoder_layers", l)
+        dec = layers * (4 * d * inner + 2 * d * inner + 2 * d * f) + v * d
+        # The encode row times xfc's @encode, which also projects every decoder
+        # layer's cross-attention K and V from the encoder's output (GEMMs it
+        # runs in that time; PyTorch's encoder leaves them to the decoder).
+        cross = layers * 2 * d * inner
+        return {"prompt": enc + cross, "decode": dec}
     raise ValueError(family)
 
 

@@ -45,10 +45,13 @@ struct AttentionParts {
   std::function<Expr(Expr, Expr)> keysTo;  // (last row, b)
 };
 
-/// One query row at a time (16 rows per task): scalar dot products, the
-/// softmax over the row's visible keys, then the values. (GPT-2 small's
-/// attention kernels at 128 / 512 tokens: 38.0 / 171.9 ms with a task per
-/// row, 33.8 / 147.7 ms with 16.) On a GPU (`gpu`), the GPU schedule: a block
+/// One query row at a time (2 rows per task): scalar dot products, the
+/// softmax over the row's visible keys, then the values. This path serves
+/// calls of fewer than kTileRows queries, a decode step above all: 16 rows a
+/// task put a decode step's 12 heads in one task, on one core. With 2
+/// (xfc-kernel-bench attentionDecode, 12 heads, K/V from memory, in turn,
+/// Zen 5 slice): 128 keys 29-30 against 36-41 us, 2048 keys 323-331 against
+/// 522-582 us. On a GPU (`gpu`), the GPU schedule: a block
 /// per (query row, head, batch); the row's scores and weights, in shared
 /// memory, are made by lanes of threads over the keys, the values by lanes
 /// over the head dimension; the row's max and sum by the block.
@@ -98,7 +101,7 @@ Func attentionByRow(AttentionParts &p, bool gpu) {
   Var chunk("chunk"), row("row");
   out.compute_root()
       .fuse(i, h, ih)
-      .split(ih, chunk, row, 16, TailStrategy::GuardWithIf)
+      .split(ih, chunk, row, 2, TailStrategy::GuardWithIf)
       .parallel(chunk)
       .vectorize(d, 16, TailStrategy::GuardWithIf);
   if (p.queryRotated)
