@@ -3,9 +3,10 @@
 // Both are a reduction over K into an accumulator Func. The CPU schedules are
 // register blocked: tiles run in parallel, the accumulator of a tile lives in
 // 24 vector registers with the K loop outermost inside the tile. A linear
-// over packed weights (`#xf.panels`) tiles one panel x 6 rows; other GEMMs
-// (weights as computed, or read transposed) 128 columns x 3 rows. Tails are
-// handled so one-row (decode) calls work.
+// over packed weights (`#xf.panels`) tiles one panel x 6 rows, a task per
+// panel, and with fewer rows (a decode step) reads each panel as 4 concurrent
+// runs of K; other GEMMs (weights as computed, or read transposed) 128
+// columns x 3 rows. Tails are handled so one-row (decode) calls work.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +18,8 @@ namespace xf::codegen {
 
 namespace {
 
+/// Rows of a panel GEMM's register tile; calls with fewer take the GEMV.
+constexpr int kTileRows = 6;
 /// Concurrent K streams of a panel in a GEMV (see emitLinear).
 constexpr int kStreams = 4;
 
@@ -92,7 +95,7 @@ void scheduleGemmPanels(Func out, const std::vector<Func> &accs, const std::vect
                         const std::vector<Var> &v, Var c, Var stream, RVar k, RVar kq,
                         int64_t width, Expr rows) {
   Var no("no"), ni("ni"), mo("mo"), mi("mi"), vo("vo"), vi("vi"), ro("ro"), ri("ri");
-  const int tileRows = 6;
+  const int tileRows = kTileRows;
   out.split(v[0], no, ni, (int)width, TailStrategy::GuardWithIf)
       .split(v[1], mo, mi, tileRows, TailStrategy::GuardWithIf)
       .reorder(ni, mi, mo, no) // row tiles innermost: the panel stays in cache
@@ -210,7 +213,7 @@ Func emitLinear(const KernelSpec &s, Inputs &in, bool gpu) {
   const int64_t depth = panels ? s.inputs[1].shape[1] : 0;
   const bool streams = panels && !gpu && r >= 2 && depth > 0 && depth % kStreams == 0;
   Var stream("stream");
-  RDom kq(0, (int)(depth / std::max<int64_t>(1, kStreams)), "kq");
+  RDom kq(0, std::max<int>(1, (int)(depth / kStreams)), "kq");
   std::vector<Func> parts;
   auto gemvOf = [&](ImageParam p, const std::string &name) {
     std::vector<Var> partVars = accVars;
@@ -227,9 +230,10 @@ Func emitLinear(const KernelSpec &s, Inputs &in, bool gpu) {
       e.insert(e.begin() + 1, i);
       return part(e);
     };
+    static_assert(kStreams == 4, "the parts are summed pairwise below");
     return (at(0) + at(1)) + (at(2) + at(3));
   };
-  Expr fewRows = x.dimensions() >= 2 ? x.dim(1).extent() < 6 : Expr(true);
+  Expr fewRows = x.dimensions() >= 2 ? x.dim(1).extent() < kTileRows : Expr(true);
   if (gateApart) {
     acc(accVars) = 0.0f;
     acc(accVars) += xAt() * weight(w);
@@ -250,7 +254,7 @@ Func emitLinear(const KernelSpec &s, Inputs &in, bool gpu) {
     acc(accVars) = 0.0f;
     acc(accVars) += xAt() * weight(w);
     product = acc(accAt);
-    if (streams && panels && !hasGate)
+    if (streams)
       product = select(fewRows, gemvOf(w, "linear_gemv"), product);
   }
   // Epilogue: act(acc + bias) + residual, or act(gate) * (acc + bias) +
