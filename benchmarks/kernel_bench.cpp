@@ -127,9 +127,8 @@ void gemm(benchmark::State &state, int64_t k, int64_t n, int64_t activation, boo
             4.0 * (weights + (double)m * (double)(k + n)), 1, cold ? 1 : SIZE_MAX);
 }
 
-/// q, k, v [1, 12, S, 64] -> [1, 12, S, 64]; mask 0 none, 1 causal, 2 window 256.
-void attention(benchmark::State &state, int mask) {
-  int64_t seq = state.range(0), heads = 12, d = 64;
+/// An attention spec over `heads` heads of `d`: mask 0 none, 1 causal, 2 window 256.
+KernelSpec attentionSpec(int mask, int64_t heads, int64_t d) {
   KernelSpec s;
   s.name = "attention";
   s.kind = KernelKind::Attention;
@@ -138,6 +137,13 @@ void attention(benchmark::State &state, int mask) {
   s.scalar = 1.0f / std::sqrt((float)d);
   s.flag = mask != 0;
   s.ints = {mask == 2 ? 256 : 0, 0, 0, 0, 0, 0, 0};
+  return s;
+}
+
+/// q, k, v [1, 12, S, 64] -> [1, 12, S, 64]; mask 0 none, 1 causal, 2 window 256.
+void attention(benchmark::State &state, int mask) {
+  int64_t seq = state.range(0), heads = 12, d = 64;
+  KernelSpec s = attentionSpec(mask, heads, d);
   double keys = mask == 0 ? (double)seq * seq
                 : mask == 1 ? (double)seq * (seq + 1) / 2
                             : (double)seq * (double)std::min<int64_t>(seq, 256);
@@ -151,14 +157,7 @@ void attention(benchmark::State &state, int mask) {
 /// the keys and values come from memory, as in a model between its GEMVs.
 void attentionDecode(benchmark::State &state) {
   int64_t keys = state.range(0), heads = 12, d = 64;
-  KernelSpec s;
-  s.name = "attention_decode";
-  s.kind = KernelKind::Attention;
-  s.inputs = {f32({-1, heads, -1, d}), f32({-1, heads, -1, d}), f32({-1, heads, -1, d})};
-  s.output = f32({-1, heads, -1, d});
-  s.scalar = 1.0f / std::sqrt((float)d);
-  s.flag = false;
-  s.ints = {0, 0, 0, 0, 0, 0, 0};
+  KernelSpec s = attentionSpec(/*mask=*/0, heads, d);
   std::vector<int64_t> one{1, heads, 1, d}, cached{1, heads, keys, d};
   runKernel(state, s, {one, cached, cached}, one, 4.0 * heads * d * (double)keys,
             4.0 * 2 * heads * (double)keys * d, 1, state.range(1) ? 1 : SIZE_MAX);

@@ -170,11 +170,10 @@ def main():
             samples[key].append(r[key])
 
     def beside_probe():
-        g = run_json([PY, os.path.join(HERE, "bench_torch.py"), "sgemm"], env=torch_env())
-        r = run_json([PY, os.path.join(HERE, "bench_torch.py"), "read"], env=torch_env())
-        samples["gemm_gflops"].append(g["gemm_gflops"])
-        samples["read_gbs"].append(r["read_gbs"])
-        return {"gemm_gflops": g["gemm_gflops"], "read_gbs": r["read_gbs"]}
+        r = run_json([PY, os.path.join(HERE, "bench_torch.py"), "probe"], env=torch_env())
+        for key in ("gemm_gflops", "read_gbs"):
+            samples[key].append(r[key])
+        return r
 
     measure_roofline()
     samples["gemm_gflops"].append(_probe_gflops[0])

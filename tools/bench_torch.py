@@ -3,7 +3,7 @@
 
   bench_torch.py roofline                   -> {"gemm_gflops": .., "stream_gbs": ..}
   bench_torch.py sgemm                      -> {"gemm_gflops": ..}
-  bench_torch.py read                       -> {"read_gbs": ..}
+  bench_torch.py probe                      -> {"gemm_gflops": .., "read_gbs": ..}
   bench_torch.py decode FAMILY MODEL_DIR SEQ STEPS -> {"decode_ms_per_token": ..}
   bench_torch.py FAMILY MODEL_DIR SEQ RUNS  -> {"prompt_ms": .., "eager_ms": .., "torchscript_ms": ..}
 
@@ -304,8 +304,8 @@ def main(argv):
         out = roofline()
     elif argv[:1] == ["sgemm"]:
         out = sgemm()
-    elif argv[:1] == ["read"]:
-        out = {"read_gbs": read_gbs(torch.ones(64 * 1024 * 1024))}
+    elif argv[:1] == ["probe"]:  # the bounds beside a row, in one process
+        out = dict(sgemm(), read_gbs=read_gbs(torch.ones(64 * 1024 * 1024)))
     elif len(argv) == 5 and argv[0] == "decode":
         out = decode(argv[1], argv[2], int(argv[3]), int(argv[4]))
     elif len(argv) == 4:

@@ -207,8 +207,8 @@ Func emitLinear(const KernelSpec &s, Inputs &in, bool gpu) {
   // core leaves memory bandwidth unused. Zen 5 slice (2026-12-04): one-row
   // GEMMs with weights from memory 28-32 against 20-22 GFLOP/s (56-64 GB/s),
   // GPT-2 small decode 97-103 against 78-88 tokens/s, in turn; a C kernel of
-  // the same loop read 64 GB/s at 4 streams, 50 at 2, 44 at 1, where a
-  // PyTorch sum read 56. (A call of 6 rows or more takes the tiles; out's
+  // the same loop read 64 GB/s at 4 streams, 50 at 2, 44 at 1, where a C
+  // sum over the same memory read 56. (A call of 6 rows or more takes the tiles; out's
   // definition selects, and its specialisation keeps one of the two.)
   const int64_t depth = panels ? s.inputs[1].shape[1] : 0;
   const bool streams = panels && !gpu && r >= 2 && depth > 0 && depth % kStreams == 0;

@@ -50,17 +50,19 @@ std::atomic<int64_t> liveBytes{0}, peakBytes{0};
 
 /// Freed huge-page mappings kept for the next allocation of the same size.
 /// A prompt's logits (GPT-2 small at 128 tokens: 25 MiB) were mapped afresh on
-/// every call and faulted in page by page, the kernel zeroing each: 2.9 ms a
-/// call measured on the Zen 5 slice, against 0.5 ms to clear a kept mapping.
-/// The kKeptMappings most recently freed are kept (process lifetime; never
-/// destroyed, so a tensor freed during static destruction still finds it).
+/// every call and faulted in page by page, the kernel zeroing each (faulting
+/// 25 MiB of huge pages took 2.9 ms in a C test on the Zen 5 slice, clearing
+/// them 0.5 ms). The most recently freed are kept, at most kKeptMappings of
+/// them and kKeptBytes in all, so a freed load-time temporary does not hold
+/// memory for long (process lifetime; never destroyed, so a tensor freed
+/// during static destruction still finds the list).
 struct KeptMapping {
-  void *base;
-  size_t mapped;
-  void *data;
+  void *base; // the mmap'd region: bytes + kHugePage
+  void *data; // its huge-page-aligned start
   size_t bytes;
 };
 constexpr size_t kKeptMappings = 4;
+constexpr size_t kKeptBytes = size_t(256) << 20;
 std::mutex keptMutex;
 std::vector<KeptMapping> &keptMappings() {
   static auto *kept = new std::vector<KeptMapping>();
@@ -118,11 +120,19 @@ Tensor Tensor::allocate(std::vector<int64_t> shape, bool isInt) {
       liveBytes -= (int64_t)bytes;
       std::lock_guard<std::mutex> lock(keptMutex);
       auto &kept = keptMappings();
-      if (kept.size() == kKeptMappings) { // the oldest goes (load-time temporaries)
-        munmap(kept.front().base, kept.front().mapped);
+      if (bytes > kKeptBytes) {
+        munmap(m, mapped);
+        return;
+      }
+      kept.push_back({m, q, bytes});
+      size_t total = 0;
+      for (const KeptMapping &k : kept)
+        total += k.bytes;
+      while (kept.size() > kKeptMappings || total > kKeptBytes) { // the oldest go
+        total -= kept.front().bytes;
+        munmap(kept.front().base, kept.front().bytes + kHugePage);
         kept.erase(kept.begin());
       }
-      kept.push_back({m, mapped, q, bytes});
     });
   } else {
     p = std::calloc(bytes, 1);
