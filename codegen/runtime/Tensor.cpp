@@ -14,8 +14,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <optional>
 
 #include <sys/mman.h>
 
@@ -48,26 +50,83 @@ namespace {
 constexpr size_t kHugePage = size_t(2) << 20;
 std::atomic<int64_t> liveBytes{0}, peakBytes{0};
 
-/// Freed huge-page mappings kept for the next allocation of the same size.
-/// A prompt's logits (GPT-2 small at 128 tokens: 25 MiB) were mapped afresh on
-/// every call and faulted in page by page, the kernel zeroing each (faulting
-/// 25 MiB of huge pages took 2.9 ms in a C test on the Zen 5 slice, clearing
-/// them 0.5 ms). The most recently freed are kept, at most kKeptMappings of
-/// them and kKeptBytes in all, so a freed load-time temporary does not hold
-/// memory for long (process lifetime; never destroyed, so a tensor freed
-/// during static destruction still finds the list).
-struct KeptMapping {
-  void *base; // the mmap'd region: bytes + kHugePage
-  void *data; // its huge-page-aligned start
-  size_t bytes;
+/// Freed storage kept for the next allocation of the same size, cleared
+/// there. Without it a prompt's tensors fault their pages in afresh on every
+/// call: the 25 MiB logits of GPT-2 small at 128 tokens (faulting 25 MiB of
+/// huge pages took 2.9 ms in a C test on the Zen 5 slice, clearing them
+/// 0.5 ms), and the layers' activations of 64 KiB to 2 MiB, which glibc
+/// returns to the system when the top of its heap is free and then faults in
+/// again 4 KiB at a time (GPT-2 small's 128-token prefill: 8 300 faults a
+/// prompt, 111 against 120 ms without them, its head transposes 20 against
+/// 50 us). The most recently freed are kept, at most `maxBlocks` of them and
+/// `maxBytes` in all, so a freed load-time temporary does not hold memory for
+/// long. Both lists live for the process and are never destroyed, so a
+/// tensor freed during static destruction still finds them.
+class KeptBlocks {
+public:
+  struct Block {
+    void *base; // what `release` takes back: the mmap'd region or the calloc'd block
+    void *data; // where the tensor starts
+    size_t bytes;
+  };
+  KeptBlocks(size_t maxBlocks, size_t maxBytes, void (*release)(const Block &))
+      : maxBlocks(maxBlocks), maxBytes(maxBytes), release(release) {}
+
+  /// A kept block of exactly `bytes`, cleared; nullopt when none is kept.
+  std::optional<Block> take(size_t bytes) {
+    std::optional<Block> found;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      auto it = std::find_if(blocks.begin(), blocks.end(),
+                             [&](const Block &b) { return b.bytes == bytes; });
+      if (it == blocks.end())
+        return std::nullopt;
+      found = *it;
+      total -= it->bytes;
+      blocks.erase(it);
+    }
+    std::memset(found->data, 0, bytes);
+    return found;
+  }
+  /// Keeps a freed block, releasing the oldest beyond the limits.
+  void give(const Block &b) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (b.bytes > maxBytes) {
+      release(b);
+      return;
+    }
+    blocks.push_back(b);
+    total += b.bytes;
+    while (blocks.size() > maxBlocks || total > maxBytes) {
+      total -= blocks.front().bytes;
+      release(blocks.front());
+      blocks.erase(blocks.begin());
+    }
+  }
+
+private:
+  const size_t maxBlocks, maxBytes;
+  void (*const release)(const Block &);
+  std::mutex mutex;
+  std::vector<Block> blocks; // oldest first
+  size_t total = 0;
 };
-constexpr size_t kKeptMappings = 4;
-constexpr size_t kKeptBytes = size_t(256) << 20;
-std::mutex keptMutex;
-std::vector<KeptMapping> &keptMappings() {
-  static auto *kept = new std::vector<KeptMapping>();
+
+/// Huge-page mappings (tensors of 2 MiB and more).
+KeptBlocks &keptMappings() {
+  static auto *kept = new KeptBlocks(8, size_t(256) << 20, [](const KeptBlocks::Block &b) {
+    munmap(b.base, b.bytes + kHugePage);
+  });
   return *kept;
 }
+/// Heap blocks of kKeptHeapMin up to a huge page.
+constexpr size_t kKeptHeapMin = size_t(64) << 10;
+KeptBlocks &keptHeapBlocks() {
+  static auto *kept = new KeptBlocks(256, size_t(64) << 20,
+                                     [](const KeptBlocks::Block &b) { std::free(b.base); });
+  return *kept;
+}
+
 void countAllocation(int64_t bytes) {
   int64_t now = liveBytes += bytes;
   int64_t peak = peakBytes.load();
@@ -88,56 +147,48 @@ Tensor Tensor::allocate(std::vector<int64_t> shape, bool isInt) {
   size_t bytes = std::max<size_t>(1, (size_t)product(shape) * elem);
   Tensor t;
   void *p = nullptr;
+  auto oom = [&] { return Error("out of memory allocating " + std::to_string(bytes) + " bytes"); };
   if (bytes >= kHugePage) {
     // Large tensors (weights, logits, big activations) in transparent huge
     // pages where the kernel allows: a 25 MiB logits tensor then faults in
     // 13 times rather than 6400 on first write, and GEMMs streaming weights
-    // miss the TLB far less. Fresh anonymous pages are zero; a kept mapping
-    // is cleared.
-    size_t mapped = bytes + kHugePage;
-    void *m = nullptr;
-    {
-      std::lock_guard<std::mutex> lock(keptMutex);
-      auto &kept = keptMappings();
-      auto it = std::find_if(kept.begin(), kept.end(),
-                             [&](const KeptMapping &k) { return k.bytes == bytes; });
-      if (it != kept.end()) {
-        m = it->base;
-        p = it->data;
-        kept.erase(it);
-      }
-    }
-    if (m) {
-      std::memset(p, 0, bytes);
+    // miss the TLB far less. Fresh anonymous pages are zero.
+    KeptBlocks::Block b{};
+    if (auto kept = keptMappings().take(bytes)) {
+      b = *kept;
     } else {
-      m = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      void *m = mmap(nullptr, bytes + kHugePage, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
       if (m == MAP_FAILED)
-        throw Error("out of memory allocating " + std::to_string(bytes) + " bytes");
-      p = (void *)(((uintptr_t)m + kHugePage - 1) & ~(uintptr_t)(kHugePage - 1));
-      madvise(p, bytes, MADV_HUGEPAGE); // advice only: ignored where THP is off
+        throw oom();
+      void *data = (void *)(((uintptr_t)m + kHugePage - 1) & ~(uintptr_t)(kHugePage - 1));
+      madvise(data, bytes, MADV_HUGEPAGE); // advice only: ignored where THP is off
+      b = {m, data, bytes};
     }
-    t.storage_ = std::shared_ptr<void>(p, [bytes, m, mapped](void *q) {
-      liveBytes -= (int64_t)bytes;
-      std::lock_guard<std::mutex> lock(keptMutex);
-      auto &kept = keptMappings();
-      if (bytes > kKeptBytes) {
-        munmap(m, mapped);
-        return;
-      }
-      kept.push_back({m, q, bytes});
-      size_t total = 0;
-      for (const KeptMapping &k : kept)
-        total += k.bytes;
-      while (kept.size() > kKeptMappings || total > kKeptBytes) { // the oldest go
-        total -= kept.front().bytes;
-        munmap(kept.front().base, kept.front().bytes + kHugePage);
-        kept.erase(kept.begin());
-      }
+    p = b.data;
+    t.storage_ = std::shared_ptr<void>(p, [b](void *) {
+      liveBytes -= (int64_t)b.bytes;
+      keptMappings().give(b);
+    });
+  } else if (bytes >= kKeptHeapMin) {
+    KeptBlocks::Block b{};
+    if (auto kept = keptHeapBlocks().take(bytes)) {
+      b = *kept;
+    } else {
+      void *q = std::calloc(bytes, 1);
+      if (!q)
+        throw oom();
+      b = {q, q, bytes};
+    }
+    p = b.data;
+    t.storage_ = std::shared_ptr<void>(p, [b](void *) {
+      liveBytes -= (int64_t)b.bytes;
+      keptHeapBlocks().give(b);
     });
   } else {
     p = std::calloc(bytes, 1);
     if (!p)
-      throw Error("out of memory allocating " + std::to_string(bytes) + " bytes");
+      throw oom();
     t.storage_ = std::shared_ptr<void>(p, [bytes](void *q) {
       liveBytes -= (int64_t)bytes;
       std::free(q);
