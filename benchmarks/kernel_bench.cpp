@@ -127,7 +127,11 @@ void gemm(benchmark::State &state, int64_t k, int64_t n, int64_t activation, boo
             4.0 * (weights + (double)m * (double)(k + n)), 1, cold ? 1 : SIZE_MAX);
 }
 
-/// An attention spec over `heads` heads of `d`: mask 0 none, 1 causal, 2 window 256.
+/// An attention spec over `heads` heads of `d`: mask 0 none, 1 causal, 2 window 256,
+/// 3 none with T5-small's relative position bias (32 buckets, max distance 128,
+/// bidirectional: the encoder's) from a [buckets, heads] table.
+constexpr int kT5Bias = 3;
+constexpr int64_t kT5Buckets = 32;
 KernelSpec attentionSpec(int mask, int64_t heads, int64_t d) {
   KernelSpec s;
   s.name = "attention";
@@ -135,21 +139,30 @@ KernelSpec attentionSpec(int mask, int64_t heads, int64_t d) {
   s.inputs = {f32({-1, heads, -1, d}), f32({-1, heads, -1, d}), f32({-1, heads, -1, d})};
   s.output = f32({-1, heads, -1, d});
   s.scalar = 1.0f / std::sqrt((float)d);
-  s.flag = mask != 0;
+  s.flag = mask == 1 || mask == 2;
   s.ints = {mask == 2 ? 256 : 0, 0, 0, 0, 0, 0, 0};
+  if (mask == kT5Bias) {
+    s.inputs.push_back(f32({kT5Buckets, heads}));
+    s.ints[1] = kT5Buckets;
+    s.ints[2] = 128;
+    s.ints[3] = 1;
+  }
   return s;
 }
 
-/// q, k, v [1, 12, S, 64] -> [1, 12, S, 64]; mask 0 none, 1 causal, 2 window 256.
+/// q, k, v [1, 12, S, 64] -> [1, 12, S, 64]; mask 0 none, 1 causal, 2 window 256;
+/// 3 (T5-small's encoder): 8 heads, no mask, the relative position bias.
 void attention(benchmark::State &state, int mask) {
-  int64_t seq = state.range(0), heads = 12, d = 64;
+  int64_t seq = state.range(0), heads = mask == kT5Bias ? 8 : 12, d = 64;
   KernelSpec s = attentionSpec(mask, heads, d);
-  double keys = mask == 0 ? (double)seq * seq
-                : mask == 1 ? (double)seq * (seq + 1) / 2
-                            : (double)seq * (double)std::min<int64_t>(seq, 256);
+  double keys = mask == 1   ? (double)seq * (seq + 1) / 2
+                : mask == 2 ? (double)seq * (double)std::min<int64_t>(seq, 256)
+                            : (double)seq * seq;
   std::vector<int64_t> shape{1, heads, seq, d};
-  runKernel(state, s, {shape, shape, shape}, shape, 4.0 * heads * d * keys,
-            4.0 * 4 * heads * seq * d);
+  std::vector<std::vector<int64_t>> inputs{shape, shape, shape};
+  if (mask == kT5Bias)
+    inputs.push_back({kT5Buckets, heads});
+  runKernel(state, s, inputs, shape, 4.0 * heads * d * keys, 4.0 * 4 * heads * seq * d);
 }
 
 /// A decode step's attention: one query per head over `keys` cached keys and
@@ -230,6 +243,7 @@ XF_GEMM_COLD(llama_gated_silu_768x2048, 768, 2048, 3, true)
 BENCHMARK_CAPTURE(attention, none, 0)->RangeMultiplier(2)->Range(128, 2048)->ArgName("seq")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(attention, causal, 1)->RangeMultiplier(2)->Range(128, 2048)->ArgName("seq")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(attention, window256, 2)->RangeMultiplier(2)->Range(128, 2048)->ArgName("seq")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(attention, t5bias, kT5Bias)->Arg(128)->Arg(512)->ArgName("seq")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(attentionDecode)->ArgsProduct({{128, 512, 2048}, {0, 1}})->ArgNames({"keys", "cold"})->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK_CAPTURE(norm, layer_norm, false)->Arg(1)->Arg(128)->Arg(512)->ArgName("rows")->UseRealTime();
 BENCHMARK_CAPTURE(norm, rms_norm, true)->Arg(1)->Arg(128)->Arg(512)->ArgName("rows")->UseRealTime();

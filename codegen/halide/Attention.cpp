@@ -38,7 +38,13 @@ struct AttentionParts {
   bool queryRotated = false;
   Expr group;   // q heads per kv head
   Expr sq, sk, offset; // query row i sits at position i + offset among the keys
-  std::function<Expr(Expr, Expr, Expr, Expr, Expr)> score; // (dot, j, i, h, b)
+  // T5's relative position bias as a new Func (rel, h) each call, rel = key
+  // position - query position; null without one. Each schedule makes its
+  // own, to compute where it pays: per task in tiles, inline by row.
+  std::function<Func(const std::string &)> makeBias;
+  // (dot, j, i, h, bias): the score of key j for query row i of head h, with
+  // the Func makeBias made (undefined without a bias).
+  std::function<Expr(Expr, Expr, Expr, Expr, Func)> score;
   std::function<Expr(Expr, Expr, Expr)> visible;          // (j, i, b)
   // The keys a tile of rows [first, last] may attend: [lo, hi).
   std::function<Expr(Expr)> keysFrom;      // (first row)
@@ -62,7 +68,8 @@ Func attentionByRow(AttentionParts &p, bool gpu) {
   query(d, i, h, b) = p.query(d, i, h, b);
   dot(j, i, h, b) = 0.0f;
   dot(j, i, h, b) += query(rd, i, h, b) * p.k(rd, j, h / p.group, b);
-  score(j, i, h, b) = p.score(dot(j, i, h, b), j, i, h, b);
+  Func bias = p.makeBias ? p.makeBias("attn_row_bias") : Func(); // inline
+  score(j, i, h, b) = p.score(dot(j, i, h, b), j, i, h, bias);
 
   RDom rj(0, p.sk, "rj");
   rj.where(p.visible(rj, i, b));
@@ -141,7 +148,12 @@ Func attentionByTile(AttentionParts &p, int64_t headDim) {
   dot(j, r, t, h, b) = 0.0f;
   dot(j, r, t, h, b) += qt(rd, r, t, h, b) * kt(j, rd, h / p.group, b);
   Expr visible = j < p.sk && p.visible(j, row, b);
-  score(j, r, t, h, b) = select(visible, p.score(dot(j, r, t, h, b), j, row, h, b),
+  // The bias by relative position, once per task (a task is one head): a
+  // score block then reads it as one contiguous run per row, where reading
+  // the table per score took three gathers (T5-small's encoder attention,
+  // xfc-kernel-bench attention/t5bias).
+  Func bias = p.makeBias ? p.makeBias("attn_tile_bias") : Func();
+  score(j, r, t, h, b) = select(visible, p.score(dot(j, r, t, h, b), j, row, h, bias),
                                 Expr(-std::numeric_limits<float>::infinity()));
 
   // Blocks of 16 keys that overlap [lo, hi).
@@ -181,6 +193,8 @@ Func attentionByTile(AttentionParts &p, int64_t headDim) {
       .parallel(task)
       .vectorize(d, 16, TailStrategy::GuardWithIf);
   kt.compute_at(out, task).vectorize(kj, 16, TailStrategy::GuardWithIf);
+  if (bias.defined())
+    bias.compute_at(out, task).vectorize(bias.args()[0], 16, TailStrategy::GuardWithIf);
   qt.compute_at(out, ti).vectorize(d, 16, TailStrategy::GuardWithIf);
   score.compute_at(out, ti)
       .split(j, jo, ji, kScoreKeys, TailStrategy::RoundUp)
@@ -244,15 +258,23 @@ Func emitAttention(const KernelSpec &s, Inputs &in, bool gpu) {
   };
 
   Expr offset = p.offset, sq = p.sq, sk = p.sk;
-  p.score = [&, offset, sq, sk](Expr dot, Expr j, Expr row, Expr hh, Expr bb) {
+  if (buckets > 0) {
+    ImageParam table = in[tableInput];
+    bool bidirectional = s.ints[3] != 0;
+    int64_t maxDistance = s.ints[2];
+    p.makeBias = [=](const std::string &name) {
+      Var rel("rel"), hh("hh");
+      Func f(name);
+      f(rel, hh) = table(hh, t5BucketExpr(rel, bidirectional, buckets, maxDistance));
+      return f;
+    };
+  }
+  p.score = [&, offset](Expr dot, Expr j, Expr row, Expr hh, Func bias) {
     Expr sc = dot * s.scalar;
     if (hasMask)
       sc += in[3](j, row);
-    if (buckets > 0) { // T5 relative position bias, computed per score
-      ImageParam table = in[tableInput];
-      sc += table(hh, t5BucketExpr(j - (row + offset), s.ints[3] != 0, buckets, s.ints[2]));
-    }
-    (void)bb;
+    if (bias.defined())
+      sc += bias(j - (row + offset), hh);
     return sc;
   };
   p.visible = [&, offset](Expr j, Expr row, Expr bb) {
