@@ -101,6 +101,7 @@ xfc_model *xfc_model_create(const char *weightsPath, char *error, int64_t errorS
     m->desc = &libraryModel();
     m->entries = libraryEntries();
     useDevice(*m->desc);
+    ensureKernelThreads();
     m->ctx.params = loadParams(*m->desc, weightsPath ? weightsPath : m->desc->checkpoint);
     return m;
   } catch (const std::exception &e) {

@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -28,6 +29,7 @@
 #include <optional>
 #include <random>
 #include <sstream>
+#include <thread>
 
 namespace xfrt {
 
@@ -76,6 +78,8 @@ double median(std::vector<double> v) {
   return n == 0 ? 0 : n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+std::atomic<bool> threadsSet{false};
+
 /// The Halide thread pool's size: --threads, else XFC_NUM_THREADS, else
 /// Halide's default (HL_NUM_THREADS or the number of cores).
 void setThreads(std::optional<int> flag) {
@@ -90,8 +94,14 @@ void setThreads(std::optional<int> flag) {
                        "'");
     n = (int)v;
   }
-  if (n > 0)
-    halide_set_num_threads(n);
+  if (n <= 0) { // Halide's default: HL_NUM_THREADS, else every core
+    const char *hl = std::getenv("HL_NUM_THREADS");
+    n = hl && std::atoi(hl) > 0 ? std::atoi(hl) : (int)std::thread::hardware_concurrency();
+  }
+  n = std::max(1, n);
+  halide_set_num_threads(n);
+  useKernelThreadPool(n);
+  threadsSet = true;
 }
 
 int64_t argmaxRow(const float *row, int64_t n) {
@@ -603,6 +613,11 @@ int run(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {
 
 void setKernelThreads(int n) {
   setThreads(n > 0 ? std::optional<int>(n) : std::nullopt);
+}
+
+void ensureKernelThreads() {
+  if (!threadsSet)
+    setThreads(std::nullopt);
 }
 
 int runMain(int argc, char **argv, const ModelDesc &desc, const Entries &entries) {

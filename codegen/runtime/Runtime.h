@@ -255,6 +255,11 @@ const ModelDesc &libraryModel();
 Entries libraryEntries();
 /// Sizes the kernels' thread pool: `n` > 0, else XFC_NUM_THREADS, else every core.
 void setKernelThreads(int n);
+/// setKernelThreads(0) unless the size was set already (the C API's models).
+void ensureKernelThreads();
+/// Runs the kernels' parallel loops on xfc's pool (ThreadPool.cpp) of
+/// `threads` threads in all; setKernelThreads calls it.
+void useKernelThreadPool(int threads);
 
 } // namespace xfrt
 
