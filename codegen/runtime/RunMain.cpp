@@ -11,6 +11,7 @@
 
 #include "codegen/runtime/Npy.h"
 #include "codegen/runtime/Runtime.h"
+#include "codegen/runtime/ThreadPool.h"
 #include "codegen/runtime/Tokenizer.h"
 
 #include <CLI/CLI.hpp>
@@ -100,7 +101,8 @@ void setThreads(std::optional<int> flag) {
   }
   n = std::max(1, n);
   halide_set_num_threads(n);
-  useKernelThreadPool(n);
+  resizeKernelThreadPool(n);
+  halide_set_custom_do_par_for(kernelParFor);
   threadsSet = true;
 }
 

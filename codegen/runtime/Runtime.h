@@ -257,9 +257,6 @@ Entries libraryEntries();
 void setKernelThreads(int n);
 /// setKernelThreads(0) unless the size was set already (the C API's models).
 void ensureKernelThreads();
-/// Runs the kernels' parallel loops on xfc's pool (ThreadPool.cpp) of
-/// `threads` threads in all; setKernelThreads calls it.
-void useKernelThreadPool(int threads);
 
 } // namespace xfrt
 

@@ -11,10 +11,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/runtime/Runtime.h"
+#include "codegen/runtime/ThreadPool.h"
 
-#include "HalideRuntime.h"
-
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -51,8 +50,11 @@ public:
   void resize(int threads) {
     std::lock_guard<std::mutex> lock(dispatch); // not while a loop runs
     int wanted = std::max(0, threads - 1);
+    // A new thread starts from the current generation: reading it itself, it
+    // could miss a loop posted before it first ran.
+    uint64_t now = generation.load();
     for (int i = created; i < wanted; ++i)
-      std::thread([this, i] { work(i); }).detach();
+      std::thread([this, i, now] { work(i, now); }).detach();
     created = std::max(created, wanted);
     enabled.store(wanted);
   }
@@ -104,8 +106,7 @@ private:
     insideTask = false;
   }
 
-  void work(int index) {
-    uint64_t seen = generation.load();
+  void work(int index, uint64_t seen) {
     for (;;) {
       auto deadline = std::chrono::steady_clock::now() + kSpin;
       uint64_t g;
@@ -146,15 +147,12 @@ KernelThreadPool &pool() {
   return *p;
 }
 
-int parForOnPool(void *uc, halide_task_t task, int min, int size, uint8_t *closure) {
-  return pool().parFor(uc, task, min, size, closure);
-}
-
 } // namespace
 
-void useKernelThreadPool(int threads) {
-  pool().resize(threads);
-  halide_set_custom_do_par_for(parForOnPool);
+int kernelParFor(void *userContext, halide_task_t task, int min, int size, uint8_t *closure) {
+  return pool().parFor(userContext, task, min, size, closure);
 }
+
+void resizeKernelThreadPool(int threads) { pool().resize(threads); }
 
 } // namespace xfrt
