@@ -6,8 +6,8 @@
 // tiles of 8 with partial last tiles and several tiles per task), with no
 // mask, causal, a sliding window, per-sequence key lengths, grouped-query
 // heads, more keys than queries (a prefill over a cache), a query rope, and
-// T5's relative position bias (its buckets computed here as Hugging Face's
-// _relative_position_bucket does, in float32).
+// T5's relative position bias (its buckets from tables torch computed with
+// Hugging Face's formula).
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +17,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -32,30 +33,31 @@ struct Case {
   int64_t window = 0;
   bool keyLengths = false;
   bool queryRope = false;
-  int64_t buckets = 0; // T5 relative position bias with this many buckets
+  bool bias = false; // T5's relative position bias (kBuckets, kMaxDistance)
   bool bidirectional = true;
 };
 
-constexpr int64_t kMaxDistance = 20;
+constexpr int64_t kMaxDistance = 20, kBuckets = 16;
 
-/// Hugging Face T5Attention._relative_position_bucket for one relative
-/// position (key position - query position), in float32 as torch runs it.
-int64_t t5Bucket(int64_t rel, bool bidirectional, int64_t buckets, int64_t maxDistance) {
-  int64_t bucket = 0;
-  if (bidirectional) {
-    buckets /= 2;
-    bucket += rel > 0 ? buckets : 0;
-    rel = std::abs(rel);
-  } else {
-    rel = -std::min<int64_t>(rel, 0);
-  }
-  int64_t maxExact = buckets / 2;
-  if (rel < maxExact)
-    return bucket + rel;
-  float scaled = std::log((float)rel / (float)maxExact) /
-                 (float)std::log((double)maxDistance / (double)maxExact) *
-                 (float)(buckets - maxExact);
-  return bucket + std::min<int64_t>(maxExact + (int64_t)scaled, buckets - 1);
+/// Hugging Face's T5Attention._relative_position_bucket for 16 buckets and a
+/// max distance of 20 at relative positions (key - query) -44 ... 44, as
+/// torch computes it (tests/e2e/t5_reference.py's relative_position_bucket).
+constexpr int64_t kMaxRelative = 44;
+const int64_t kBucketsBidirectional[] = {
+    7,  7,  7,  7,  7,  7,  7,  7,  7,  7,  7,  7,  7,  7,  7,  7,  7,  7,  7,  7,  7,  7,  7,
+    7,  7,  7,  7,  7,  7,  7,  7,  6,  6,  6,  6,  6,  5,  5,  5,  4,  4,  3,  2,  1,  0,  9,
+    10, 11, 12, 12, 13, 13, 13, 14, 14, 14, 14, 14, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
+    15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15};
+const int64_t kBucketsCausal[] = {
+    15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
+    15, 15, 15, 15, 14, 14, 13, 12, 12, 11, 10, 9,  9,  8,  7,  6,  5,  4,  3,  2,  1,  0,  0,
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0};
+
+int64_t t5Bucket(int64_t rel, bool bidirectional) {
+  EXPECT_LE(std::abs(rel), kMaxRelative) << "a relative position past the tables";
+  rel = std::clamp<int64_t>(rel, -kMaxRelative, kMaxRelative);
+  return (bidirectional ? kBucketsBidirectional : kBucketsCausal)[rel + kMaxRelative];
 }
 
 std::string describe(const Case &c) {
@@ -64,7 +66,7 @@ std::string describe(const Case &c) {
          std::to_string(c.sk) + (c.causal ? " causal" : "") +
          (c.window ? " window" + std::to_string(c.window) : "") +
          (c.keyLengths ? " lengths" : "") + (c.queryRope ? " rope" : "") +
-         (c.buckets ? " bias" + std::to_string(c.buckets) + (c.bidirectional ? "bi" : "") : "");
+         (c.bias ? std::string(" bias") + (c.bidirectional ? " bidirectional" : "") : "");
 }
 
 Buffer<float> random(std::vector<int> sizes, std::mt19937 &rng) {
@@ -96,8 +98,8 @@ void check(const Case &c) {
   s.kind = KernelKind::Attention;
   KernelArg q{false, {-1, c.heads, -1, c.dim}}, kv{false, {-1, c.kvHeads, -1, c.dim}};
   s.inputs = {q, kv, kv};
-  if (c.buckets)
-    s.inputs.push_back({false, {c.buckets, c.heads}});
+  if (c.bias)
+    s.inputs.push_back({false, {kBuckets, c.heads}});
   if (c.keyLengths)
     s.inputs.push_back({true, {-1}});
   if (c.queryRope)
@@ -106,14 +108,14 @@ void check(const Case &c) {
   s.scalar = scale;
   s.scalar2 = theta;
   s.flag = c.causal;
-  s.ints = {c.window,         c.buckets, kMaxDistance, c.bidirectional ? 1 : 0, 0,
+  s.ints = {c.window, c.bias ? kBuckets : 0, kMaxDistance, c.bidirectional ? 1 : 0, 0,
             c.keyLengths ? 1 : 0, c.queryRope ? 1 : 0};
 
   std::mt19937 rng(11);
   auto qb = random({(int)c.dim, (int)c.sq, (int)c.heads, (int)c.batch}, rng);
   auto kb = random({(int)c.dim, (int)c.sk, (int)c.kvHeads, (int)c.batch}, rng);
   auto vb = random({(int)c.dim, (int)c.sk, (int)c.kvHeads, (int)c.batch}, rng);
-  auto table = random({(int)c.heads, (int)std::max<int64_t>(1, c.buckets)}, rng);
+  auto table = random({(int)c.heads, (int)kBuckets}, rng);
   Buffer<int64_t> lengths((int)c.batch), positions((int)c.sq, (int)c.batch);
   for (int64_t b = 0; b < c.batch; ++b) {
     lengths(b) = std::max<int64_t>(1, c.sk - 3 * b); // sequence b is 3b keys short
@@ -122,7 +124,7 @@ void check(const Case &c) {
   }
   Buffer<float> out((int)c.dim, (int)c.sq, (int)c.heads, (int)c.batch);
   std::vector<halide_buffer_t *> raw{qb.raw_buffer(), kb.raw_buffer(), vb.raw_buffer()};
-  if (c.buckets)
+  if (c.bias)
     raw.push_back(table.raw_buffer());
   if (c.keyLengths)
     raw.push_back(lengths.raw_buffer());
@@ -159,8 +161,8 @@ void check(const Case &c) {
           for (int64_t d = 0; d < c.dim; ++d)
             dot += qi[d] * kb(d, j, h / group, b);
           w[j] = dot * scale;
-          if (c.buckets)
-            w[j] += table(h, t5Bucket(j - (i + offset), c.bidirectional, c.buckets, kMaxDistance));
+          if (c.bias)
+            w[j] += table(h, t5Bucket(j - (i + offset), c.bidirectional));
           mx = std::max(mx, w[j]);
         }
         for (int64_t j = 0; j < c.sk; ++j)
@@ -214,10 +216,10 @@ TEST(AttentionKernel, TiledKeyLengthsAndRope) {
 
 TEST(AttentionKernel, T5RelativeBias) {
   Case encoder{1, 2, 2, 40, 40, 16};
-  encoder.buckets = 8; // positions past kMaxDistance share the last bucket
+  encoder.bias = true; // positions past kMaxDistance share the last bucket
   check(encoder);
   Case decoder{2, 2, 2, 20, 45, 16, true};
-  decoder.buckets = 8;
+  decoder.bias = true;
   decoder.bidirectional = false;
   check(decoder); // tiles over a cache
   decoder.sq = 1;
