@@ -56,9 +56,9 @@ std::atomic<int64_t> liveBytes{0}, peakBytes{0};
 /// huge pages took 2.9 ms in a C test on the Zen 5 slice, clearing them
 /// 0.5 ms), and the layers' activations of 64 KiB to 2 MiB, which glibc
 /// returns to the system when the top of its heap is free and then faults in
-/// again 4 KiB at a time (GPT-2 small's 128-token prefill: 8 300 faults a
-/// prompt, 111 against 120 ms without them, its head transposes 20 against
-/// 50 us). The most recently freed are kept, at most `maxBlocks` of them and
+/// again 4 KiB at a time (GPT-2 small's 128-token prefill: 7 400-8 300 fewer
+/// faults over a --bench 5 run, 1 200-1 700 a prompt; 110 against 118 ms, its
+/// head transposes 20 against 50 us). The most recently freed are kept, at most `maxBlocks` of them and
 /// `maxBytes` in all, so a freed load-time temporary does not hold memory for
 /// long. Both lists live for the process and are never destroyed, so a
 /// tensor freed during static destruction still finds them.
@@ -156,15 +156,18 @@ Tensor Tensor::allocate(std::vector<int64_t> shape, bool isInt) {
   Tensor t;
   void *p = nullptr;
   auto oom = [&] { return Error("out of memory allocating " + std::to_string(bytes) + " bytes"); };
-  if (bytes >= kHugePage) {
+  if (bytes >= kKeptHeapMin) {
     // Large tensors (weights, logits, big activations) in transparent huge
     // pages where the kernel allows: a 25 MiB logits tensor then faults in
     // 13 times rather than 6400 on first write, and GEMMs streaming weights
-    // miss the TLB far less. Fresh anonymous pages are zero.
+    // miss the TLB far less. Fresh anonymous pages are zero. Smaller ones
+    // from the heap; either kind kept when freed (KeptBlocks).
+    const bool huge = bytes >= kHugePage;
+    KeptBlocks &kept = huge ? keptMappings() : keptHeapBlocks();
     KeptBlocks::Block b{};
-    if (auto kept = keptMappings().take(bytes)) {
-      b = *kept;
-    } else {
+    if (auto reused = kept.take(bytes)) {
+      b = *reused;
+    } else if (huge) {
       void *m = mmap(nullptr, bytes + kHugePage, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
       if (m == MAP_FAILED)
@@ -172,16 +175,6 @@ Tensor Tensor::allocate(std::vector<int64_t> shape, bool isInt) {
       void *data = (void *)(((uintptr_t)m + kHugePage - 1) & ~(uintptr_t)(kHugePage - 1));
       madvise(data, bytes, MADV_HUGEPAGE); // advice only: ignored where THP is off
       b = {m, data, bytes};
-    }
-    p = b.data;
-    t.storage_ = std::shared_ptr<void>(p, [b](void *) {
-      liveBytes -= (int64_t)b.bytes;
-      keptMappings().give(b);
-    });
-  } else if (bytes >= kKeptHeapMin) {
-    KeptBlocks::Block b{};
-    if (auto kept = keptHeapBlocks().take(bytes)) {
-      b = *kept;
     } else {
       void *q = std::calloc(bytes, 1);
       if (!q)
@@ -189,9 +182,9 @@ Tensor Tensor::allocate(std::vector<int64_t> shape, bool isInt) {
       b = {q, q, bytes};
     }
     p = b.data;
-    t.storage_ = std::shared_ptr<void>(p, [b](void *) {
+    t.storage_ = std::shared_ptr<void>(p, [b, &kept](void *) {
       liveBytes -= (int64_t)b.bytes;
-      keptHeapBlocks().give(b);
+      kept.give(b);
     });
   } else {
     p = std::calloc(bytes, 1);
