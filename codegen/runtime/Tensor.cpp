@@ -58,10 +58,10 @@ std::atomic<int64_t> liveBytes{0}, peakBytes{0};
 /// returns to the system when the top of its heap is free and then faults in
 /// again 4 KiB at a time (GPT-2 small's 128-token prefill: 7 400-8 300 fewer
 /// faults over a --bench 5 run, 1 200-1 700 a prompt; 110 against 118 ms, its
-/// head transposes 20 against 50 us). The most recently freed are kept, at most `maxBlocks` of them and
-/// `maxBytes` in all, so a freed load-time temporary does not hold memory for
-/// long. Both lists live for the process and are never destroyed, so a
-/// tensor freed during static destruction still finds them.
+/// head transposes 20 against 50 us). The most recently freed are kept, at
+/// most `maxBlocks` of them and `maxBytes` in all; both lists are emptied
+/// once the weights are loaded. They live for the process and are never
+/// destroyed, so a tensor freed during static destruction still finds them.
 class KeptBlocks {
 public:
   struct Block {
